@@ -1,0 +1,220 @@
+"""Settings shared by every environment.
+
+Everything that differs between machines comes from the environment: ``DATABASE_URL``
+and the ``SHOUKONG_*`` variables. SQLite is the embedded default; PostgreSQL is the
+production database.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+SECRET_KEY = os.environ.get("SHOUKONG_SECRET_KEY", "insecure-dev-key-change-me")
+DEBUG = env_bool("SHOUKONG_DEBUG", False)
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("SHOUKONG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+    if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip()
+    for o in os.environ.get("SHOUKONG_CSRF_TRUSTED_ORIGINS", "").split(",")
+    if o.strip()
+]
+
+INSTALLED_APPS = [
+    "documents",
+    "records",
+    "compliance",
+    "audits",
+    "reviews",
+    "search",
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.settings",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "guardian",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "config.wsgi.application"
+
+DATABASES = {
+    "default": dj_database_url.config(
+        env="DATABASE_URL",
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("SHOUKONG_DB_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout let the embedded database take concurrent readers
+    # while a writer holds the lock, instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+# guardian's anonymous user row would show up in Wagtail's user list; Shoukong
+# grants nothing to anonymous visitors.
+ANONYMOUS_USER_NAME = None
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "documents:library"
+LOGOUT_REDIRECT_URL = "login"
+
+# Internationalisation: a complete Simplified Chinese interface, English as well.
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.environ.get("SHOUKONG_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+WAGTAIL_CONTENT_LANGUAGES = [("zh-hans", "简体中文")]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("SHOUKONG_STATIC_ROOT", BASE_DIR / "static_collected"))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("SHOUKONG_MEDIA_ROOT", BASE_DIR / "media"))
+
+# Uploaded sources of controlled documents must go through Django, which checks
+# permission, never straight from the media directory.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "doc", "xls", "txt", "csv"]
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+
+WAGTAIL_SITE_NAME = "Shoukong 受控"
+WAGTAILADMIN_BASE_URL = os.environ.get("SHOUKONG_BASE_URL", "http://127.0.0.1:8000")
+WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
+WAGTAILSEARCH_BACKENDS = {
+    "default": {"BACKEND": "wagtail.search.backends.database"},
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Shoukong API",
+    "DESCRIPTION": "Controlled documents, issues and registers.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Shoukong ---------------------------------------------------------------
+# Numbering scheme: "abcd" (A01, B01, C0101, D0201; seeds 000-003 §1) or "itsms"
+# (ITSMS-M01, ITSMS-P05, ITSMS-WI03, ITSMS-P05-R02; seed 004 §1.5).
+SHOUKONG_NUMBERING_SCHEME = os.environ.get("SHOUKONG_NUMBERING_SCHEME", "abcd")
+SHOUKONG_SYSTEM_CODE = os.environ.get("SHOUKONG_SYSTEM_CODE", "ITSMS")
+# Every controlled document is reviewed at least this often (seed 004 §1.10).
+SHOUKONG_REVIEW_PERIOD_YEARS = env_int("SHOUKONG_REVIEW_PERIOD_YEARS", 3)
+SHOUKONG_DEMO_PASSWORD = os.environ.get("SHOUKONG_DEMO_PASSWORD", "shoukong-demo-2026")
+# Limits for text extraction from uploaded .docx/.pdf files.
+SHOUKONG_EXTRACT_MAX_FILE_BYTES = env_int("SHOUKONG_EXTRACT_MAX_FILE_BYTES", 50 * 1024 * 1024)
+SHOUKONG_EXTRACT_MAX_UNCOMPRESSED_BYTES = env_int(
+    "SHOUKONG_EXTRACT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024
+)
+SHOUKONG_EXTRACT_MAX_TEXT_CHARS = env_int("SHOUKONG_EXTRACT_MAX_TEXT_CHARS", 5_000_000)
+SHOUKONG_EXTRACT_TIMEOUT_SECONDS = env_int("SHOUKONG_EXTRACT_TIMEOUT_SECONDS", 60)
+SHOUKONG_EXTRACT_MEMORY_BYTES = env_int("SHOUKONG_EXTRACT_MEMORY_BYTES", 1024 * 1024 * 1024)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,35 @@
+"""Admin forms for document pages."""
+
+from __future__ import annotations
+
+from wagtail.admin.forms import WagtailAdminPageForm
+
+
+class DocumentPageForm(WagtailAdminPageForm):
+    """Assigns the document number when a draft is first created in the admin.
+
+    The number comes from the numbering service at creation, so it is fixed from
+    the first saved draft on; a failed save leaves a gap, never a reused number.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            # Numbers make better slugs than Chinese titles; filled in on save.
+            self.fields["slug"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("slug") and self.instance.slug:
+            cleaned["slug"] = self.instance.slug
+        return cleaned
+
+    def save(self, commit=True):
+        from .services import document_prepare_new
+
+        page = super().save(commit=False)
+        if page.pk is None:
+            document_prepare_new(page=page, parent=self.parent_page)
+        if commit:
+            page.save()
+        return page

@@ -1,0 +1,82 @@
+"""One place to ask who may do what with documents and issues.
+
+Documents are pages, so their questions go to Wagtail's page permission policy
+(tree-based ``GroupPagePermission``). Issues are append-only: no one changes or
+deletes them through any admin view.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from wagtail.models import Page
+from wagtail.permission_policies import ModelPermissionPolicy
+
+
+class DocumentIssuePermissionPolicy(ModelPermissionPolicy):
+    """Issues are released only by the issuing service and never edited."""
+
+    frozen_actions = frozenset({"change", "delete"})
+
+    def user_has_permission(self, user, action):
+        if action in self.frozen_actions:
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if action in self.frozen_actions:
+            return False
+        return super().user_has_permission_for_instance(user, action, instance)
+
+    def users_with_any_permission(self, actions):
+        actions = [a for a in actions if a not in self.frozen_actions]
+        if not actions:
+            return self.user_model._default_manager.none()
+        return super().users_with_any_permission(actions)
+
+
+def _is_system(user) -> bool:
+    return user is None
+
+
+def can_create_document(user, parent: Page) -> bool:
+    if _is_system(user):
+        return True
+    if not user.is_active:
+        return False
+    return parent.permissions_for_user(user).can_add_subpage()
+
+
+def can_edit_document(user, document: Page) -> bool:
+    if _is_system(user):
+        return True
+    if not user.is_active:
+        return False
+    return document.permissions_for_user(user).can_edit()
+
+
+def can_issue(user, document: Page) -> bool:
+    """Issuing publishes the approved content, so it needs publish permission."""
+    if _is_system(user):
+        return True
+    if not user.is_active:
+        return False
+    return document.permissions_for_user(user).can_publish()
+
+
+def can_view_library(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def ensure_can_create_document(user, parent: Page) -> None:
+    if not can_create_document(user, parent):
+        raise PermissionDenied
+
+
+def ensure_can_edit_document(user, document: Page) -> None:
+    if not can_edit_document(user, document):
+        raise PermissionDenied
+
+
+def ensure_can_issue(user, document: Page) -> None:
+    if not can_issue(user, document):
+        raise PermissionDenied

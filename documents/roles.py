@@ -1,0 +1,126 @@
+"""Roles as Wagtail groups, with their permissions; idempotent.
+
+The role names are the ones the customer's organisation uses; they are data
+(group names), so they stay in Chinese whatever the interface language.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
+
+GENERAL_MANAGER = "总经理"
+MANAGEMENT_REPRESENTATIVE = "管理者代表"
+DOCUMENT_CONTROLLER = "文控"
+DEPARTMENT_MANAGER = "部门经理"
+INTERNAL_AUDITOR = "内审员"
+STAFF = "员工"
+
+ROLES = (
+    GENERAL_MANAGER,
+    MANAGEMENT_REPRESENTATIVE,
+    DOCUMENT_CONTROLLER,
+    DEPARTMENT_MANAGER,
+    INTERNAL_AUDITOR,
+    STAFF,
+)
+
+DEFAULT_DEPARTMENTS = (
+    ("管理层", "MGT"),
+    ("行政部", "ADM"),
+    ("技术部", "TEC"),
+    ("市场部", "MKT"),
+)
+
+# Page permissions on the library root, inherited by every document below it.
+PAGE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    GENERAL_MANAGER: ("add_page", "change_page", "publish_page"),
+    MANAGEMENT_REPRESENTATIVE: ("add_page", "change_page", "publish_page"),
+    DOCUMENT_CONTROLLER: (
+        "add_page",
+        "change_page",
+        "publish_page",
+        "lock_page",
+        "unlock_page",
+    ),
+    DEPARTMENT_MANAGER: ("add_page", "change_page"),
+    INTERNAL_AUDITOR: (),
+    STAFF: (),
+}
+
+# Model permissions, as "app_label.codename".
+MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    GENERAL_MANAGER: ("wagtailadmin.access_admin", "documents.view_documentissue"),
+    MANAGEMENT_REPRESENTATIVE: (
+        "wagtailadmin.access_admin",
+        "documents.view_documentissue",
+    ),
+    DOCUMENT_CONTROLLER: (
+        "wagtailadmin.access_admin",
+        "documents.view_documentissue",
+        "documents.add_department",
+        "documents.change_department",
+        "documents.view_department",
+    ),
+    DEPARTMENT_MANAGER: ("wagtailadmin.access_admin", "documents.view_documentissue"),
+    INTERNAL_AUDITOR: ("wagtailadmin.access_admin", "documents.view_documentissue"),
+    STAFF: (),
+}
+
+COLLECTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    DOCUMENT_CONTROLLER: ("add_document", "change_document", "choose_document"),
+    GENERAL_MANAGER: ("choose_document",),
+    MANAGEMENT_REPRESENTATIVE: ("choose_document",),
+    DEPARTMENT_MANAGER: ("add_document", "choose_document"),
+}
+
+
+def _permission(dotted: str) -> Permission:
+    app_label, codename = dotted.split(".", 1)
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+@transaction.atomic
+def roles_ensure() -> dict[str, Group]:
+    """Create the role groups and grant their permissions; safe to run again."""
+    from .services import library_ensure
+
+    library = library_ensure()
+    root_collection = Collection.get_first_root_node()
+    groups: dict[str, Group] = {}
+    for name in ROLES:
+        group, _created = Group.objects.get_or_create(name=name)
+        groups[name] = group
+        for dotted in MODEL_PERMISSIONS[name]:
+            group.permissions.add(_permission(dotted))
+        for codename in PAGE_PERMISSIONS[name]:
+            GroupPagePermission.objects.get_or_create(
+                group=group,
+                page=library,
+                permission=Permission.objects.get(
+                    content_type__app_label="wagtailcore", codename=codename
+                ),
+            )
+        for codename in COLLECTION_PERMISSIONS.get(name, ()):
+            GroupCollectionPermission.objects.get_or_create(
+                group=group,
+                collection=root_collection,
+                permission=Permission.objects.get(
+                    content_type__app_label="wagtaildocs", codename=codename
+                ),
+            )
+    return groups
+
+
+@transaction.atomic
+def departments_ensure() -> dict[str, object]:
+    from .models import Department
+
+    result = {}
+    for order, (name, code) in enumerate(DEFAULT_DEPARTMENTS, start=1):
+        department, _created = Department.objects.get_or_create(
+            name=name, defaults={"code": code, "sort_order": order}
+        )
+        result[name] = department
+    return result
