@@ -301,6 +301,16 @@ class DocumentPage(Page):
             self.tier = TIER_OF_KIND[self.document_kind]
         return super().save(*args, **kwargs)
 
+    # Controlled by services, not by editors: a revision restored or published later
+    # must not bring back an old value of these.
+    service_fields = ("kind", "tier", "number", "status")
+
+    def with_content_json(self, content):
+        obj = super().with_content_json(content)
+        for name in self.service_fields:
+            setattr(obj, name, getattr(self, name))
+        return obj
+
     # --- derived ---------------------------------------------------------------
 
     @property

@@ -76,14 +76,12 @@ def library_ensure() -> LibraryPage:
             and not old_root.get_children().exists()
         ):
             old_root.delete()
-        log(instance=library, action="wagtail.create")
     if not ExternalDocumentIndexPage.objects.exists():
         register = ExternalDocumentIndexPage(
             title=_("External documents"), slug="external"
         )
         library.add_child(instance=register)
         register.save_revision(log_action=False).publish(log_action=False)
-        log(instance=register, action="wagtail.create")
     return library
 
 
@@ -232,8 +230,8 @@ def document_create(
     if user is not None:
         page.owner = user
     parent.add_child(instance=page)
+    # Page.save() logs "wagtail.create" (as the owner) for new pages.
     page.save_revision(user=user, log_action=False)
-    log(instance=page, action="wagtail.create", user=user)
     return page
 
 

@@ -17,3 +17,14 @@ STORAGES = {
 }
 ALLOWED_HOSTS = ["*"]
 WAGTAILADMIN_BASE_URL = "http://testserver"
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not the in-memory default: concurrent writers in tests then meet
+    # SQLite's real locking (WAL + busy timeout) instead of shared-cache errors.
+    import os
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(
+            tempfile.gettempdir(), f"shoukong-test-{os.getpid()}.sqlite3"
+        )
+    }
