@@ -1,0 +1,440 @@
+"""The read-only REST API of the controlled-document library (``/api/v1/``).
+
+Staff read what they may read in the library: released documents, never
+unissued drafts (``DocumentPage.objects.visible_to_staff()``). Every read costs a
+fixed number of SQL queries whatever the number of documents: pages come through
+``for_listing()`` and parents are looked up in bulk (:func:`parent_numbers`).
+Documents are ordered naturally by number (``B99`` before ``B100``).
+
+Nothing here changes data; writes go through :mod:`documents.services`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import strip_tags
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import generics, serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from . import numbering, permissions
+from .lifecycle import DocumentKind, DocumentStatus, Tier
+from .models import DocumentIssue, DocumentPage
+
+# --- helpers -----------------------------------------------------------------------
+
+EXCERPT_LENGTH = 500
+
+# Block-level tags end a run of text: put a space where they were so that
+# paragraphs don't run into each other once the tags are stripped.
+_BLOCK_TAG_RE = re.compile(
+    r"<\s*/?\s*(?:p|br|div|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|hr|pre)\b[^>]*>",
+    re.IGNORECASE,
+)
+
+
+def parent_numbers(pages: Iterable[DocumentPage]) -> dict[int, str | None]:
+    """The parent document's number of each page, by page pk, in ONE query.
+
+    A Wagtail page's parent is the page whose tree path is its own path minus
+    one step. Parents that are not documents (the library root, the external
+    register) map to None.
+    """
+    pages = list(pages)
+    steplen = DocumentPage.steplen
+    parent_path = {
+        page.pk: page.path[:-steplen] for page in pages if len(page.path) > steplen
+    }
+    if not parent_path:
+        return {page.pk: None for page in pages}
+    numbers = dict(
+        DocumentPage.objects.filter(path__in=set(parent_path.values())).values_list(
+            "path", "number"
+        )
+    )
+    return {page.pk: numbers.get(parent_path.get(page.pk)) for page in pages}
+
+
+def natural_order_key(scheme: numbering.Scheme, number: str | None, title: str):
+    """Natural number order (B99 < B100); unnumbered documents last, by title."""
+    return (numbering.sort_key(scheme, number or ""), title)
+
+
+def text_excerpt(page: DocumentPage, length: int = EXCERPT_LENGTH) -> str:
+    """The first ``length`` characters of the document's text, whitespace collapsed.
+
+    The text extracted from the source file when there is one, else the body
+    with its HTML stripped.
+    """
+    text = page.source_text or ""
+    if not text.strip():
+        body = str(page.body or "")
+        text = html.unescape(strip_tags(_BLOCK_TAG_RE.sub(" ", body)))
+    text = " ".join(text.split())
+    if len(text) > length:
+        return text[:length].rstrip() + "…"
+    return text
+
+
+def _absolute(request, url: str | None) -> str | None:
+    if not url:
+        return None
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+# --- permissions -----------------------------------------------------------------
+
+
+class CanViewLibrary(BasePermission):
+    """Signed-in, active users: the same rule as the staff-facing library."""
+
+    def has_permission(self, request, view) -> bool:
+        return permissions.can_view_library(request.user)
+
+
+# --- serializers -----------------------------------------------------------------
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+
+
+class DocumentIssueSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(
+        read_only=True,
+        help_text="pending, effective, superseded or obsolete.",
+    )
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DocumentIssue
+        fields = [
+            "label",
+            "status",
+            "status_display",
+            "publish_date",
+            "effective_date",
+            "url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_url(self, issue: DocumentIssue) -> str | None:
+        number = self.context.get("document_number")
+        if number is None:
+            number = issue.document.number
+        if not number:
+            return None
+        url = reverse(
+            "documents:issue", kwargs={"number": number, "label": issue.label}
+        )
+        return _absolute(self.context.get("request"), url)
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    """A document as listed in the register."""
+
+    kind = serializers.CharField(
+        read_only=True,
+        help_text="manual, procedure, instruction, form, other or external.",
+    )
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    tier = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="1 to 4; null outside the tiers."
+    )
+    parent = serializers.SerializerMethodField(
+        help_text="The parent document's number."
+    )
+    department = serializers.CharField(
+        source="department.name", read_only=True, allow_null=True, default=None
+    )
+    status = serializers.CharField(
+        read_only=True, help_text="controlled, obsolete or external."
+    )
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    current_issue = serializers.SerializerMethodField(
+        help_text="The label of the issue in force."
+    )
+    publish_date = serializers.DateField(read_only=True, allow_null=True)
+    effective_date = serializers.DateField(read_only=True, allow_null=True)
+    next_review_due = serializers.DateField(read_only=True, allow_null=True)
+    url = serializers.SerializerMethodField()
+    issues = serializers.SerializerMethodField(help_text="Newest first.")
+
+    class Meta:
+        model = DocumentPage
+        fields = [
+            "number",
+            "title",
+            "kind",
+            "kind_display",
+            "tier",
+            "parent",
+            "department",
+            "status",
+            "status_display",
+            "current_issue",
+            "publish_date",
+            "effective_date",
+            "next_review_due",
+            "url",
+            "issues",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_parent(self, page: DocumentPage) -> str | None:
+        return self.context.get("parent_numbers", {}).get(page.pk)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_current_issue(self, page: DocumentPage) -> str | None:
+        issue = page.current_issue
+        return issue.label if issue else None
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_url(self, page: DocumentPage) -> str | None:
+        return _absolute(self.context.get("request"), page.get_permalink())
+
+    @extend_schema_field(DocumentIssueSerializer(many=True))
+    def get_issues(self, page: DocumentPage) -> list[dict]:
+        context = {**self.context, "document_number": page.number}
+        return DocumentIssueSerializer(page.issue_list, many=True, context=context).data
+
+
+class DocumentDetailSerializer(DocumentSerializer):
+    """A document with its register entry, an excerpt of its text and children."""
+
+    text_excerpt = serializers.SerializerMethodField(
+        help_text="The first 500 characters of the document's text."
+    )
+    children = serializers.SerializerMethodField(
+        help_text="Numbers of the child documents, in natural order."
+    )
+
+    class Meta(DocumentSerializer.Meta):
+        fields = DocumentSerializer.Meta.fields + [
+            "description",
+            "retention_period",
+            "storage_location",
+            "text_excerpt",
+            "children",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_text_excerpt(self, page: DocumentPage) -> str:
+        return text_excerpt(page)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_children(self, page: DocumentPage) -> list[str]:
+        return self.context.get("children", [])
+
+
+class DocumentFilterSerializer(serializers.Serializer):
+    """Query parameters of the document list; validated, errors are translated."""
+
+    tier = serializers.ChoiceField(
+        choices=Tier.choices, required=False, help_text="Tier 1 to 4."
+    )
+    department = serializers.CharField(
+        required=False, help_text="Owning department: its name or id."
+    )
+    status = serializers.ChoiceField(
+        choices=[c for c in DocumentStatus.choices if c[0] != DocumentStatus.DRAFT],
+        required=False,
+        help_text="Drafts are never listed.",
+    )
+    parent = serializers.CharField(
+        required=False, help_text="The parent's document number, e.g. B05."
+    )
+    kind = serializers.ChoiceField(choices=DocumentKind.choices, required=False)
+    q = serializers.CharField(
+        required=False, help_text="Text in the number or the title."
+    )
+
+
+# --- views -----------------------------------------------------------------------
+
+
+@extend_schema(
+    tags=["auth"],
+    summary="Obtain an API token",
+    request=AuthTokenSerializer,
+    responses={
+        200: TokenSerializer,
+        400: OpenApiResponse(description="Wrong credentials or inactive user."),
+    },
+)
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for the user's API token."""
+
+    # Nobody is signed in yet; no session means no CSRF refusal for scripts
+    # that happen to carry a browser cookie.
+    authentication_classes: list = []
+
+
+class DocumentAPIMixin:
+    permission_classes = [CanViewLibrary]
+
+    def base_queryset(self):
+        return DocumentPage.objects.visible_to_staff()
+
+    def serializer_context(self, pages: list[DocumentPage], **extra) -> dict:
+        return {
+            "request": self.request,
+            "parent_numbers": parent_numbers(pages),
+            **extra,
+        }
+
+
+class DocumentListView(DocumentAPIMixin, generics.GenericAPIView):
+    """Documents staff may read, in natural number order."""
+
+    serializer_class = DocumentSerializer
+
+    def filter_queryset(self, queryset):
+        # An empty parameter (?status=) means "any", as in an HTML form.
+        params = DocumentFilterSerializer(
+            data={
+                key: value
+                for key, value in self.request.query_params.items()
+                if value.strip()
+            }
+        )
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        if "tier" in data:
+            queryset = queryset.filter(tier=data["tier"])
+        if "kind" in data:
+            queryset = queryset.filter(kind=data["kind"])
+        if "status" in data:
+            queryset = queryset.filter(status=data["status"])
+        department = data.get("department", "").strip()
+        if department:
+            match = Q(department__name=department)
+            if department.isdigit():
+                match |= Q(department_id=int(department))
+            queryset = queryset.filter(match)
+        parent_number = data.get("parent", "").strip()
+        if parent_number:
+            number = numbering.get_scheme().normalise(parent_number)
+            parent = (
+                DocumentPage.objects.filter(number=number).only("path", "depth").first()
+            )
+            if parent is None:
+                return queryset.none()
+            queryset = queryset.child_of(parent)
+        text = data.get("q", "").strip()
+        if text:
+            queryset = queryset.filter(
+                Q(number__icontains=text) | Q(title__icontains=text)
+            )
+        return queryset
+
+    @extend_schema(
+        tags=["documents"],
+        summary="List documents",
+        parameters=[DocumentFilterSerializer],
+        responses=DocumentSerializer(many=True),
+    )
+    def get(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.base_queryset())
+        scheme = numbering.get_scheme()
+        # Order the (small) register in Python, then read the full rows of the
+        # requested page only.
+        rows = sorted(
+            queryset.values_list("pk", "number", "title"),
+            key=lambda row: (natural_order_key(scheme, row[1], row[2]), row[0]),
+        )
+        page_rows = self.paginate_queryset(rows)
+        if page_rows is None:
+            page_rows = rows
+        ids = [row[0] for row in page_rows]
+        by_id = {
+            page.pk: page
+            for page in DocumentPage.objects.filter(pk__in=ids).for_listing()
+        }
+        pages = [by_id[pk] for pk in ids if pk in by_id]
+        serializer = self.get_serializer(
+            pages, many=True, context=self.serializer_context(pages)
+        )
+        if self.paginator is not None:
+            return self.get_paginated_response(serializer.data)
+        return Response(serializer.data)
+
+
+class DocumentDetailView(DocumentAPIMixin, generics.GenericAPIView):
+    """One document by its number (case-insensitive: ``b05`` finds B05)."""
+
+    serializer_class = DocumentDetailSerializer
+    pagination_class = None
+
+    @extend_schema(
+        tags=["documents"],
+        summary="Retrieve a document",
+        parameters=[
+            OpenApiParameter(
+                "number",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="Document number, e.g. B05 (any case).",
+            )
+        ],
+        responses={
+            200: DocumentDetailSerializer,
+            404: OpenApiResponse(description="No such document, or a draft."),
+        },
+    )
+    def get(self, request, number: str, *args, **kwargs):
+        number = numbering.get_scheme().normalise(number)
+        page = self.base_queryset().for_listing().filter(number=number).first()
+        if page is None:
+            raise NotFound
+        scheme = numbering.get_scheme()
+        children = sorted(
+            (
+                child
+                for child in self.base_queryset()
+                .child_of(page)
+                .values_list("number", flat=True)
+                if child
+            ),
+            key=lambda child: numbering.sort_key(scheme, child),
+        )
+        serializer = DocumentDetailSerializer(
+            page, context=self.serializer_context([page], children=children)
+        )
+        return Response(serializer.data)
+
+
+# --- schema ----------------------------------------------------------------------
+
+
+def api_endpoints_only(endpoints, **kwargs):
+    """drf-spectacular preprocessing hook: describe this API, not Wagtail's own
+    admin API that the same URLconf also serves."""
+    prefix = reverse("api:schema").removesuffix("schema/")
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith(prefix)]
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI 3 schema of ``/api/v1/`` (YAML, or JSON with ``?format=json``)."""
+
+    custom_settings = {"PREPROCESSING_HOOKS": ["documents.api.api_endpoints_only"]}
