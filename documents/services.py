@@ -259,8 +259,8 @@ def document_attach_source(
         uploaded_by_user=user,
     )
     stored.file.save(filename, ContentFile(content), save=False)
-    stored.file_size = len(content)
-    stored.file_hash = digest
+    # Wagtail keeps its own SHA-1 in file_hash; our SHA-256 stays on the page.
+    stored._set_document_file_metadata()
     stored.save()
     document.source_file = stored
     document.source_text = text
