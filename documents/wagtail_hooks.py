@@ -26,6 +26,11 @@ def register_document_log_actions(actions):
     actions.register_action(
         "shoukong.documents.import", _("Imported from register"), _("Imported")
     )
+    actions.register_action(
+        "shoukong.users.profile",
+        _("Department or job title changed"),
+        _("Department or job title changed"),
+    )
 
 
 class DepartmentViewSet(SnippetViewSet):
@@ -41,3 +46,40 @@ class DepartmentViewSet(SnippetViewSet):
 
 
 register_snippet(DepartmentViewSet)
+
+
+# --- The register report (受控文件清单) -----------------------------------------------
+
+
+@hooks.register("register_admin_urls")
+def register_document_register_report_urls():
+    from django.urls import path
+
+    from .reports import RegisterReportView
+
+    return [
+        path(
+            "reports/register/",
+            RegisterReportView.as_view(),
+            name="documents_register_report",
+        ),
+        path(
+            "reports/register/results/",
+            RegisterReportView.as_view(results_only=True),
+            name="documents_register_report_results",
+        ),
+    ]
+
+
+@hooks.register("register_reports_menu_item")
+def register_document_register_report_menu_item():
+    from django.urls import reverse
+    from wagtail.admin.menu import MenuItem
+
+    return MenuItem(
+        _("Document register"),
+        reverse("documents_register_report"),
+        name="document-register",
+        icon_name="list-ul",
+        order=650,
+    )

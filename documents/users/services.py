@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from wagtail.log_actions import log
 
 from documents.models import Department, StaffProfile
 
@@ -16,6 +17,7 @@ def staff_profile_update(
     user: AbstractBaseUser,
     department: Department | None | object = _UNCHANGED,
     job_title: str | object = _UNCHANGED,
+    actor: AbstractBaseUser | None = None,
 ) -> StaffProfile:
     """Create or change the user's staff profile; arguments left out stay as
     they are (a new profile starts without department and job title)."""
@@ -31,4 +33,13 @@ def staff_profile_update(
         changed.append("job_title")
     if changed:
         profile.save(update_fields=changed)
+        log(
+            instance=user,
+            action="shoukong.users.profile",
+            user=actor,
+            data={
+                "department": str(profile.department or ""),
+                "job_title": profile.job_title,
+            },
+        )
     return profile
