@@ -133,6 +133,7 @@ def build(total: int) -> dict[str, list[str]]:
             title=f"{KIND_NAMES[kind]} {number} 控制与管理要求",
             slug=number.lower(),
             number=number,
+            number_sort=numbering.sort_string(scheme, number),
             status=DocumentStatus.OBSOLETE if obsolete else DocumentStatus.CONTROLLED,
             department=departments[counter % len(departments)],
             body=BODY,

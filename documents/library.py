@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -158,82 +158,40 @@ class LibraryFilters:
 # --- Ordering ----------------------------------------------------------------------
 
 
-# Sort keys of numbers already seen, per scheme: parsing a number costs more
-# than the rest of sorting the library, which every listing request does.
-_NUMBER_KEYS: dict[numbering.Scheme, dict[str, numbering.SortKey]] = {}
-_UNNUMBERED: numbering.SortKey = (2, (), ())
+def group_rank():
+    """SQL for the library group of a document (tier 1–4, other, external)."""
+    return Case(
+        When(tier=1, then=Value(GROUP_ORDER["1"])),
+        When(tier=2, then=Value(GROUP_ORDER["2"])),
+        When(tier=3, then=Value(GROUP_ORDER["3"])),
+        When(tier=4, then=Value(GROUP_ORDER["4"])),
+        When(kind=DocumentKind.EXTERNAL, then=Value(GROUP_ORDER["external"])),
+        default=Value(GROUP_ORDER["other"]),
+        output_field=IntegerField(),
+    )
 
 
-def _number_keys(scheme: numbering.Scheme) -> dict[str, numbering.SortKey]:
-    keys = _NUMBER_KEYS.get(scheme)
-    if keys is None or len(keys) > 200_000:
-        keys = _NUMBER_KEYS[scheme] = {}
-    return keys
-
-
-def _group_rank(tier: int | None, kind: str) -> int:
-    return GROUP_ORDER[group_key(tier=tier, kind=kind)]
-
-
-def document_sort_key(
-    *,
-    tier: int | None,
-    kind: str,
-    number: str | None,
-    title: str,
-    scheme: numbering.Scheme | None = None,
-) -> tuple:
-    """Tier group first, then the natural number order (B99 before B100), then
-    the title for unnumbered documents."""
-    scheme = scheme or numbering.get_scheme()
-    if number:
-        keys = _number_keys(scheme)
-        key = keys.get(number)
-        if key is None:
-            key = keys[number] = numbering.sort_key(scheme, number)
-        return (_group_rank(tier, kind), key, ())
-    # sort_key() orders anything that isn't a number naturally, so titles too.
-    return (_group_rank(tier, kind), _UNNUMBERED, scheme.sort_key(title or ""))
+def in_library_order(queryset, *, group: str = "tier"):
+    """``queryset`` in library order: (department,) tier group, then the natural
+    number order (B99 before B100) from the indexed ``number_sort`` column, then
+    the title for unnumbered documents — all in SQL, so it pages in SQL too."""
+    ordering = [F("_group_rank").asc(), "number_sort", "title", "pk"]
+    if group == "department":
+        ordering = [
+            F("department__sort_order").asc(nulls_last=True),
+            F("department__name").asc(nulls_last=True),
+            *ordering,
+        ]
+    return queryset.annotate(_group_rank=group_rank()).order_by(*ordering)
 
 
 def ordered_ids(queryset, *, group: str = "tier") -> list[int]:
-    """Primary keys of ``queryset`` in library order, in two light queries.
-
-    Natural number order can't be expressed in SQL, so only the sort columns
-    are read and sorted in Python; the page of documents shown is then loaded
-    on its own. Numbered documents (nearly all) are read without their titles,
-    which live in another table.
-    """
-    scheme = numbering.get_scheme()
-    keys = _number_keys(scheme)
-    queryset = queryset.order_by()
-    by_department = group == "department"
-    extra = ("department__sort_order", "department__name") if by_department else ()
-    decorated = []
-    numbered = queryset.filter(number__isnull=False)
-    for pk, tier, kind, number, *dept in numbered.values_list(
-        "pk", "tier", "kind", "number", *extra
-    ):
-        key = keys.get(number)
-        if key is None:
-            key = keys[number] = numbering.sort_key(scheme, number)
-        # Numbered documents have a tier, and tier n is group n - 1.
-        rank = tier - 1 if tier else _group_rank(tier, kind)
-        decorated.append((rank, key, (), pk, dept))
-    unnumbered = queryset.filter(number__isnull=True)
-    for pk, tier, kind, title, *dept in unnumbered.values_list(
-        "pk", "tier", "kind", "title", *extra
-    ):
-        decorated.append(
-            (_group_rank(tier, kind), _UNNUMBERED, scheme.sort_key(title), pk, dept)
+    """Primary keys of ``queryset`` in library order, in one narrow query."""
+    return list(
+        in_library_order(queryset.order_by(), group=group).values_list(
+            "pk", flat=True
         )
-    if by_department:
-        decorated.sort(
-            key=lambda d: (d[4][1] is None, d[4][0] or 0, d[4][1] or "", d[:4])
-        )
-    else:
-        decorated.sort()
-    return [d[3] for d in decorated]
+    )
 
 
 def in_order(objects: Iterable[Any], ids: Sequence[int]) -> list[Any]:

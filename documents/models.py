@@ -202,6 +202,15 @@ class DocumentPage(Page):
         editable=False,
         help_text=_("Assigned when the draft is created; it never changes."),
     )
+    number_sort = models.CharField(
+        _("number sort key"),
+        max_length=120,
+        blank=True,
+        default="",
+        editable=False,
+        db_index=True,
+        help_text=_("Orders numbers naturally in SQL (B99 before B100)."),
+    )
     status = models.CharField(
         _("status"),
         max_length=16,
@@ -303,7 +312,7 @@ class DocumentPage(Page):
 
     # Controlled by services, not by editors: a revision restored or published later
     # must not bring back an old value of these.
-    service_fields = ("kind", "tier", "number", "status")
+    service_fields = ("kind", "tier", "number", "number_sort", "status")
 
     def with_content_json(self, content):
         obj = super().with_content_json(content)

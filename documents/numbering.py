@@ -551,6 +551,19 @@ def get_scheme(name: str | None = None, *, system_code: str | None = None) -> Sc
     )
 
 
+def sort_string(scheme: Scheme, number: str) -> str:
+    """:func:`sort_key` as a string that sorts the same way in SQL.
+
+    Each numeric component is written with ten digits, so ``B99`` (``0`` +
+    ``0000000002`` + ``0000000099``) comes before ``B100``. Numbers that don't
+    parse start with ``1`` and keep their cleaned text.
+    """
+    flag, components, _natural = scheme.sort_key(number)
+    if flag:
+        return "1" + _clean(number if isinstance(number, str) else "")[:100]
+    return "0" + "".join(f"{c:010d}" for c in components)
+
+
 def sort_key(scheme: Scheme, number: str) -> SortKey:
     """A key for ``sorted(numbers, key=...)`` that orders numbers naturally.
 

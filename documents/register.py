@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from . import dates
-from .library import group_key
+from .library import group_key, in_library_order
 from .lifecycle import DocumentKind, DocumentStatus, IssueStatus, Tier
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -157,14 +157,15 @@ def _page_urls(pks: list[int], request=None) -> dict[int, str | None]:
     return {page.pk: page.get_url(request) for page in pages}
 
 
-def build_rows(queryset, request=None) -> list[RegisterRow]:
-    """Rows for the documents of ``queryset`` (a ``DocumentPage`` queryset).
+def build_rows(queryset, request=None, *, group: str = "tier") -> list[RegisterRow]:
+    """Rows for the documents of ``queryset`` (a ``DocumentPage`` queryset), in
+    library order (see :func:`documents.library.in_library_order`).
 
     Two queries, three when unnumbered documents are among them, however many
-    documents there are. Rows come in no particular order.
+    documents there are.
     """
     queryset = queryset.prefetch_related(None).order_by()
-    records = list(queryset.values(*PAGE_VALUES))
+    records = list(in_library_order(queryset, group=group).values(*PAGE_VALUES))
     if not records:
         return []
     issues = _issues_by_document(queryset)

@@ -87,11 +87,6 @@ class RegisterReportView(ReportView):
         rows = registry.build_rows(
             self.filter_queryset(self.get_queryset()), self.request
         )
-        rows.sort(
-            key=lambda r: listing.document_sort_key(
-                tier=r.tier, kind=r.kind, number=r.number, title=r.title
-            )
-        )
         return rows
 
     def get_filename(self):

@@ -194,6 +194,8 @@ def document_prepare_new(
             page.number = document_number_allocate(
                 kind=kind, parent_number=embedded_parent
             )
+    if page.number:
+        page.number_sort = numbering.sort_string(numbering.get_scheme(), page.number)
     if kind == DocumentKind.EXTERNAL:
         page.status = DocumentStatus.EXTERNAL
     if not page.slug:

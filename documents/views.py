@@ -45,18 +45,25 @@ def home(request):
 def _listing_context(request, filters, *, page_size: int) -> dict:
     """Filter, order naturally and page the documents; rows of the shown page."""
     base = filters.apply(DocumentPage.objects.visible_to_staff())
-    ids = listing.ordered_ids(base, group=filters.group)
+    ids = listing.in_library_order(base.order_by(), group=filters.group).values_list(
+        "pk", flat=True
+    )
     page_size = filters.per_page or page_size
+    # Counted and sliced in SQL: the order comes from the indexed number_sort.
     page_obj = Paginator(ids, page_size).get_page(request.GET.get("page"))
     shown = list(page_obj.object_list)
     rows = listing.in_order(
-        registry.build_rows(listing.listing_queryset().filter(pk__in=shown), request),
+        registry.build_rows(
+            listing.listing_queryset().filter(pk__in=shown),
+            request,
+            group=filters.group,
+        ),
         shown,
     )
     return {
         "filters": filters,
         "rows": rows,
-        "total": len(ids),
+        "total": page_obj.paginator.count,
         "page_obj": page_obj,
         "is_paginated": page_obj.has_other_pages(),
         "filter_query": urlencode(filters.query_items()),
@@ -93,13 +100,7 @@ def register(request):
 
 def all_rows(filters, request=None) -> list[registry.RegisterRow]:
     """Every register row matching ``filters``, in library order (for exports)."""
-    rows = registry.build_rows(filters.apply(listing.listing_queryset()), request)
-    rows.sort(
-        key=lambda r: listing.document_sort_key(
-            tier=r.tier, kind=r.kind, number=r.number, title=r.title
-        )
-    )
-    return rows
+    return registry.build_rows(filters.apply(listing.listing_queryset()), request)
 
 
 # --- Document and issue pages --------------------------------------------------------
@@ -196,11 +197,6 @@ def _parent_document(page) -> dict | None:
 
 def _children(page, request) -> list[registry.RegisterRow]:
     rows = registry.build_rows(listing.listing_queryset().child_of(page), request)
-    rows.sort(
-        key=lambda r: listing.document_sort_key(
-            tier=r.tier, kind=r.kind, number=r.number, title=r.title
-        )
-    )
     return rows
 
 

@@ -452,19 +452,18 @@ def test_filters_ignore_unknown_values():
     assert filters.query_items() == [("q", "B05")]
 
 
-def test_document_sort_key_is_natural():
-    numbers = ["B100", "A01", "D0501", "B99", "C0501", "B05"]
-    keys = {
-        n: listing.document_sort_key(
-            tier={"A": 1, "B": 2, "C": 3, "D": 4}[n[0]], kind="", number=n, title=""
-        )
-        for n in numbers
-    }
-    assert sorted(numbers, key=keys.get) == [
-        "A01",
-        "B05",
-        "B99",
-        "B100",
-        "C0501",
-        "D0501",
-    ]
+def test_library_order_is_natural(library, departments):
+    parent = factories.document("procedure", "程序五", number="B05", issue=True)
+    for number, kind, kwargs in [
+        ("B100", "procedure", {}),
+        ("A01", "manual", {}),
+        ("D0501", "form", {"parent": parent}),
+        ("B99", "procedure", {}),
+        ("C0501", "instruction", {"parent": parent}),
+    ]:
+        factories.document(kind, number, number=number, issue=True, **kwargs)
+    ids = listing.ordered_ids(DocumentPage.objects.all())
+    numbers = list(
+        DocumentPage.objects.in_bulk(ids).get(pk).number for pk in ids
+    )
+    assert numbers == ["A01", "B05", "B99", "B100", "C0501", "D0501"]
