@@ -14,6 +14,7 @@ from django.db import transaction
 from wagtail.models import Page
 
 from documents import labels, numbering, roles, services
+from documents.indexing import deferred_indexing
 from documents.lifecycle import DocumentKind
 from documents.models import (
     Department,
@@ -287,10 +288,15 @@ def demo_documents_ensure(report: DemoReport) -> None:
     """The demo ITSMS document set, numbered by the services and issued."""
     library = services.library_ensure()
     departments = {d.name: d for d in Department.objects.all()}
-    for spec in DOCUMENTS:
-        _document_ensure(spec, parent=library, departments=departments, report=report)
-    _external_ensure(departments, report)
-    _other_ensure(library, departments, report)
+    # Each document is saved several times while it is created and issued;
+    # its references and search entry are updated once, at the end.
+    with deferred_indexing():
+        for spec in DOCUMENTS:
+            _document_ensure(
+                spec, parent=library, departments=departments, report=report
+            )
+        _external_ensure(departments, report)
+        _other_ensure(library, departments, report)
 
 
 @transaction.atomic

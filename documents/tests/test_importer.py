@@ -16,9 +16,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 from wagtail.documents import get_document_model
-from wagtail.models import PageLogEntry, Revision
+from wagtail.models import PageLogEntry, ReferenceIndex, Revision
 
-from documents import importer, services
+from documents import importing, services
 from documents.models import (
     DocumentIssue,
     DocumentNumber,
@@ -217,10 +217,10 @@ def test_read_register_finds_the_header_row_and_reads_cells(tmp_path):
         ],
         preamble=[["某公司文件目录清单"], [None], ["制表：文控"]],
     )
-    (row,) = importer.read_register(register)
+    (row,) = importing.read_register(register)
     assert row.row == 5
     assert row.text("title") == "文件控制程序"
-    assert importer.parse_date(row.get("publish_date")) == date(2022, 8, 1)
+    assert importing.parse_date(row.get("publish_date")) == date(2022, 8, 1)
 
 
 @pytest.mark.parametrize(
@@ -229,7 +229,7 @@ def test_read_register_finds_the_header_row_and_reads_cells(tmp_path):
      "2022-08-01 00:00:00", datetime(2022, 8, 1, 9, 30), date(2022, 8, 1), 44774],
 )  # fmt: skip
 def test_dates(value):
-    assert importer.parse_date(value) == date(2022, 8, 1)
+    assert importing.parse_date(value) == date(2022, 8, 1)
 
 
 def test_csv_in_another_encoding_is_refused(tmp_path, library, departments):
@@ -544,3 +544,20 @@ def test_pdf_source_and_audit_entries(tmp_path, files, library, departments):
     assert procedure.source_file is not None
     with procedure.source_file.file.open("rb") as stored:
         assert hashlib.sha256(stored.read()).hexdigest() == procedure.source_sha256
+
+
+def test_imported_documents_are_searchable_and_their_references_indexed(
+    tmp_path, files, library, departments
+):
+    rows = [
+        *ROWS,
+        r("B06,Backup Verification Procedure,二级文件,,技术部,A,2022-08-01,,"),
+    ]
+    run(write_register(tmp_path / "register.xlsx", rows), files)
+
+    backup = DocumentPage.objects.get(number="B06")
+    found = DocumentPage.objects.search("backup verification")
+    assert [page.pk for page in found] == [backup.pk]
+    procedure = DocumentPage.objects.get(number="B05")
+    assert ReferenceIndex.get_references_for_object(procedure).exists()
+    assert ReferenceIndex.get_references_to(procedure.source_file).exists()

@@ -1,7 +1,7 @@
 """``manage.py import_documents REGISTER [--files DIR] [--dry-run] [--user NAME]``
 
 Imports an existing document register (.xlsx or .csv) into the library, all or
-nothing. The logic lives in :mod:`documents.importer`.
+nothing. The logic lives in :mod:`documents.importing`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from tqdm import tqdm
 
-from documents import importer
+from documents import importing
 
 
 def _children_cpu() -> float:
@@ -64,8 +64,8 @@ class Command(BaseCommand):
         show_progress = not options["no_progress"] and self.stderr.isatty()
 
         try:
-            rows = importer.read_register(register)
-        except importer.RegisterError as exc:
+            rows = importing.read_register(register)
+        except importing.RegisterError as exc:
             raise CommandError(exc.message) from exc
 
         bars: dict[str, tqdm] = {}
@@ -87,7 +87,7 @@ class Command(BaseCommand):
                 bar.close()
 
         started = time.perf_counter()
-        plan = importer.validate(
+        plan = importing.validate(
             rows, files_dir, register=register.name, user=user, progress=progress
         )
         for bar in bars.values():
@@ -99,8 +99,8 @@ class Command(BaseCommand):
             self._refuse(plan.errors)
 
         try:
-            report = importer.apply(plan, user, dry_run=dry_run, progress=progress)
-        except importer.ImportFailed as exc:
+            report = importing.apply(plan, user, dry_run=dry_run, progress=progress)
+        except importing.ImportFailed as exc:
             self._refuse(exc.errors, rolled_back=True)
         finally:
             for bar in bars.values():
@@ -125,7 +125,7 @@ class Command(BaseCommand):
         for outcome in report.outcomes:
             self.stdout.write(outcome.describe())
             for note in outcome.document.notes:
-                if outcome.status != importer.UNCHANGED:
+                if outcome.status != importing.UNCHANGED:
                     self.stdout.write("    " + note)
         style = self.style.WARNING if dry_run else self.style.SUCCESS
         self.stdout.write(style(report.summary()))
@@ -149,7 +149,7 @@ class Command(BaseCommand):
         return user
 
     def _refuse(
-        self, errors: list[importer.RowError], *, rolled_back: bool = False
+        self, errors: list[importing.RowError], *, rolled_back: bool = False
     ) -> None:
         for error in errors:
             self.stderr.write(str(error))
