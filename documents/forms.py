@@ -30,6 +30,9 @@ class DocumentPageForm(WagtailAdminPageForm):
         page = super().save(commit=False)
         if page.pk is None:
             document_prepare_new(page=page, parent=self.parent_page)
+        elif page.is_numbered and not page.number:
+            # A copy made outside the admin's copy view gets its number here.
+            document_prepare_new(page=page, parent=page.get_parent())
         if commit:
             page.save()
         return page

@@ -188,9 +188,7 @@ def in_library_order(queryset, *, group: str = "tier"):
 def ordered_ids(queryset, *, group: str = "tier") -> list[int]:
     """Primary keys of ``queryset`` in library order, in one narrow query."""
     return list(
-        in_library_order(queryset.order_by(), group=group).values_list(
-            "pk", flat=True
-        )
+        in_library_order(queryset.order_by(), group=group).values_list("pk", flat=True)
     )
 
 

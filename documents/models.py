@@ -18,7 +18,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import Page, PagePermissionTester
 from wagtail.search import index
 
 from . import dates, numbering
@@ -161,7 +161,8 @@ class LibraryPage(Page):
 
 
 class ExternalDocumentIndexPage(Page):
-    """The register of external documents (外来文件): laws, standards, customer files."""
+    """The register of external documents (外来文件): laws, standards, customer
+    documents."""
 
     parent_page_types = ["documents.LibraryPage"]
     subpage_types = ["documents.ExternalDocumentPage"]
@@ -313,6 +314,9 @@ class DocumentPage(Page):
     # Controlled by services, not by editors: a revision restored or published later
     # must not bring back an old value of these.
     service_fields = ("kind", "tier", "number", "number_sort", "status")
+    # A copy is a new document: it gets its own number (after_copy_page hook or
+    # its first save in the admin) and starts as a draft.
+    exclude_fields_in_copy = ["number", "number_sort", "status"]
 
     def with_content_json(self, content):
         obj = super().with_content_json(content)
@@ -407,12 +411,26 @@ class DocumentPage(Page):
             return isinstance(parent.specific, LibraryPage)
         return parent_kind in allowed
 
+    def permissions_for_user(self, user):
+        return DocumentPermissionTester(user, self)
+
     def can_move_to(self, parent) -> bool:
         # A numbered document's number names its place (E7): it is superseded by
         # a new document instead of being moved.
         if self.number:
             return False
         return super().can_move_to(parent)
+
+
+class DocumentPermissionTester(PagePermissionTester):
+    """Nothing that has been issued is ever deleted: it is made obsolete instead
+    (ISO/IEC 20000-1:2018 7.5.3)."""
+
+    def can_delete(self, ignore_bulk=False):
+        issued = DocumentIssue.objects.filter(document__path__startswith=self.page.path)
+        if issued.exists():
+            return False
+        return super().can_delete(ignore_bulk=ignore_bulk)
 
 
 class ManualPage(DocumentPage):
@@ -486,10 +504,14 @@ class OtherDocumentPage(DocumentPage):
     parent_page_types = ["documents.LibraryPage"]
     subpage_types: list[str] = []
     is_creatable = True
-    content_panels = DocumentPage.content_panels[:1] + [
-        FieldPanel("reference"),
-        FieldPanel("counterparty"),
-    ] + [p for p in DocumentPage.content_panels[2:]]
+    content_panels = (
+        DocumentPage.content_panels[:1]
+        + [
+            FieldPanel("reference"),
+            FieldPanel("counterparty"),
+        ]
+        + [p for p in DocumentPage.content_panels[2:]]
+    )
 
     class Meta:
         verbose_name = _("other document")
@@ -529,13 +551,17 @@ class ExternalDocumentPage(DocumentPage):
     parent_page_types = ["documents.ExternalDocumentIndexPage"]
     subpage_types: list[str] = []
     is_creatable = True
-    content_panels = DocumentPage.content_panels[:1] + [
-        FieldPanel("issuer"),
-        FieldPanel("external_type"),
-        FieldPanel("reference"),
-        FieldPanel("edition"),
-        FieldPanel("dated_reference"),
-    ] + [p for p in DocumentPage.content_panels[2:]]
+    content_panels = (
+        DocumentPage.content_panels[:1]
+        + [
+            FieldPanel("issuer"),
+            FieldPanel("external_type"),
+            FieldPanel("reference"),
+            FieldPanel("edition"),
+            FieldPanel("dated_reference"),
+        ]
+        + [p for p in DocumentPage.content_panels[2:]]
+    )
 
     class Meta:
         verbose_name = _("external document")
@@ -560,9 +586,7 @@ class DocumentIssue(models.Model):
         verbose_name=_("document"),
     )
     label = models.CharField(_("issue"), max_length=8)
-    status = models.CharField(
-        _("status"), max_length=16, choices=IssueStatus.choices
-    )
+    status = models.CharField(_("status"), max_length=16, choices=IssueStatus.choices)
     publish_date = models.DateField(_("publish date"))
     effective_date = models.DateField(_("effective date"))
     title = models.CharField(_("title"), max_length=255)
@@ -576,7 +600,9 @@ class DocumentIssue(models.Model):
         verbose_name=_("source file"),
     )
     source_text = models.TextField(_("extracted text"), blank=True)
-    source_sha256 = models.CharField(_("source file SHA-256"), max_length=64, blank=True)
+    source_sha256 = models.CharField(
+        _("source file SHA-256"), max_length=64, blank=True
+    )
     revision = models.ForeignKey(
         "wagtailcore.Revision",
         on_delete=models.PROTECT,

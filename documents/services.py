@@ -207,6 +207,31 @@ def document_prepare_new(
 
 
 @transaction.atomic
+def document_number_assign(*, user: User | None, page: DocumentPage) -> DocumentPage:
+    """Give a numbered document without a number (a fresh copy) its number."""
+    page = DocumentPage.objects.select_for_update().get(pk=page.pk).specific
+    permissions.ensure_can_edit_document(user, page)
+    if page.number or not page.is_numbered:
+        return page
+    document_prepare_new(page=page, parent=page.get_parent())
+    DocumentPage.objects.filter(pk=page.pk).update(
+        number=page.number, number_sort=page.number_sort
+    )
+    log(
+        instance=page,
+        action="shoukong.documents.number",
+        user=user,
+        data={"number": page.number},
+    )
+    return page
+
+
+def document_has_issues(page: Page) -> bool:
+    """Whether ``page`` or anything below it has been issued (so is never deleted)."""
+    return DocumentIssue.objects.filter(document__path__startswith=page.path).exists()
+
+
+@transaction.atomic
 def document_create(
     *,
     user: User | None,
@@ -315,7 +340,9 @@ def issue_create(
         )
     effective_date = effective_date or publish_date
     if effective_date < publish_date:
-        raise ValidationError(_("The effective date cannot be before the publish date."))
+        raise ValidationError(
+            _("The effective date cannot be before the publish date.")
+        )
 
     previous = document.issues.newest_first().first()
     if label is None:

@@ -27,10 +27,62 @@ def register_document_log_actions(actions):
         "shoukong.documents.import", _("Imported from register"), _("Imported")
     )
     actions.register_action(
+        "shoukong.documents.number", _("Number assigned"), _("Number assigned")
+    )
+    actions.register_action(
         "shoukong.users.profile",
         _("Department or job title changed"),
         _("Department or job title changed"),
     )
+
+
+@hooks.register("after_copy_page")
+def number_the_copy(request, page, new_page):
+    """A copied document is a new document with a number of its own."""
+    from .models import DocumentPage
+    from .services import document_number_assign
+
+    if isinstance(new_page.specific, DocumentPage):
+        document_number_assign(user=request.user, page=new_page.specific)
+
+
+@hooks.register("before_delete_page")
+def refuse_deleting_issued_documents(request, page):
+    """Issued documents are made obsolete, never deleted; say so instead of a 500."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from .services import document_has_issues
+
+    if document_has_issues(page):
+        messages.error(
+            request,
+            _(
+                "“%(title)s” or a document below it has been issued; issued "
+                "documents are made obsolete, never deleted."
+            )
+            % {"title": page.get_admin_display_title()},
+        )
+        return redirect("wagtailadmin_explore", page.get_parent().id)
+    return None
+
+
+@hooks.register("before_bulk_action")
+def refuse_bulk_deleting_issued_documents(request, action_type, objects, action):
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from .services import document_has_issues
+
+    if action_type == "delete" and any(
+        document_has_issues(obj) for obj in objects if hasattr(obj, "path")
+    ):
+        messages.error(
+            request,
+            _("Issued documents are made obsolete, never deleted."),
+        )
+        return redirect(request.META.get("HTTP_REFERER") or "wagtailadmin_home")
+    return None
 
 
 class DepartmentViewSet(SnippetViewSet):

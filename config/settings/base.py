@@ -135,11 +135,12 @@ AUTHENTICATION_BACKENDS = [
 # grants nothing to anonymous visitors.
 ANONYMOUS_USER_NAME = None
 
+_VALIDATORS = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": f"{_VALIDATORS}.UserAttributeSimilarityValidator"},
+    {"NAME": f"{_VALIDATORS}.MinimumLengthValidator"},
+    {"NAME": f"{_VALIDATORS}.CommonPasswordValidator"},
+    {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
 
 LOGIN_URL = "login"
@@ -157,7 +158,9 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAIL_CONTENT_LANGUAGES = [("zh-hans", "简体中文")]
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(os.environ.get("SHOUKONG_STATIC_ROOT", BASE_DIR / "static_collected"))
+STATIC_ROOT = Path(
+    os.environ.get("SHOUKONG_STATIC_ROOT", BASE_DIR / "static_collected")
+)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("SHOUKONG_MEDIA_ROOT", BASE_DIR / "media"))
@@ -205,13 +208,17 @@ SHOUKONG_SYSTEM_CODE = os.environ.get("SHOUKONG_SYSTEM_CODE", "ITSMS")
 SHOUKONG_REVIEW_PERIOD_YEARS = env_int("SHOUKONG_REVIEW_PERIOD_YEARS", 3)
 SHOUKONG_DEMO_PASSWORD = os.environ.get("SHOUKONG_DEMO_PASSWORD", "shoukong-demo-2026")
 # Limits for text extraction from uploaded .docx/.pdf files.
-SHOUKONG_EXTRACT_MAX_FILE_BYTES = env_int("SHOUKONG_EXTRACT_MAX_FILE_BYTES", 50 * 1024 * 1024)
+SHOUKONG_EXTRACT_MAX_FILE_BYTES = env_int(
+    "SHOUKONG_EXTRACT_MAX_FILE_BYTES", 50 * 1024 * 1024
+)
 SHOUKONG_EXTRACT_MAX_UNCOMPRESSED_BYTES = env_int(
     "SHOUKONG_EXTRACT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024
 )
 SHOUKONG_EXTRACT_MAX_TEXT_CHARS = env_int("SHOUKONG_EXTRACT_MAX_TEXT_CHARS", 5_000_000)
 SHOUKONG_EXTRACT_TIMEOUT_SECONDS = env_int("SHOUKONG_EXTRACT_TIMEOUT_SECONDS", 60)
-SHOUKONG_EXTRACT_MEMORY_BYTES = env_int("SHOUKONG_EXTRACT_MEMORY_BYTES", 1024 * 1024 * 1024)
+SHOUKONG_EXTRACT_MEMORY_BYTES = env_int(
+    "SHOUKONG_EXTRACT_MEMORY_BYTES", 1024 * 1024 * 1024
+)
 
 LOGGING = {
     "version": 1,

@@ -24,7 +24,9 @@ if os.environ.get("SHOUKONG_ELASTICSEARCH_URL"):
         "default": {
             "BACKEND": "wagtail.search.backends.elasticsearch9",
             "URLS": [os.environ["SHOUKONG_ELASTICSEARCH_URL"]],
-            "INDEX_PREFIX": os.environ.get("SHOUKONG_ELASTICSEARCH_PREFIX", "shoukong_"),
+            "INDEX_PREFIX": os.environ.get(
+                "SHOUKONG_ELASTICSEARCH_PREFIX", "shoukong_"
+            ),
             "TIMEOUT": 10,
         }
     }

@@ -14,16 +14,23 @@ def fill_number_sort(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0001_initial'),
+        ("documents", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='documentpage',
-            name='number_sort',
-            field=models.CharField(blank=True, db_index=True, default='', editable=False, help_text='Orders numbers naturally in SQL (B99 before B100).', max_length=120, verbose_name='number sort key'),
+            model_name="documentpage",
+            name="number_sort",
+            field=models.CharField(
+                blank=True,
+                db_index=True,
+                default="",
+                editable=False,
+                help_text="Orders numbers naturally in SQL (B99 before B100).",
+                max_length=120,
+                verbose_name="number sort key",
+            ),
         ),
         migrations.RunPython(fill_number_sort, migrations.RunPython.noop),
     ]

@@ -36,7 +36,9 @@ def test_controller_creates_a_procedure_and_gets_the_next_number(
 ):
     factories.document("procedure", "已有程序", number="B24")
     client.force_login(controller)
-    response = post_new(client, "procedurepage", library, "新的程序", departments["行政部"])
+    response = post_new(
+        client, "procedurepage", library, "新的程序", departments["行政部"]
+    )
     assert response.status_code == 302, response.content[:2000]
     page = ProcedurePage.objects.get(title="新的程序")
     assert page.number == "B25"
@@ -62,7 +64,9 @@ def test_admin_creates_forms_and_work_instructions_under_a_procedure(
 
 def test_staff_cannot_reach_the_add_view(client, library, departments, staff_user):
     client.force_login(staff_user)
-    response = post_new(client, "procedurepage", library, "员工的", departments["行政部"])
+    response = post_new(
+        client, "procedurepage", library, "员工的", departments["行政部"]
+    )
     assert response.status_code in (302, 403)
     assert not DocumentPage.objects.filter(title="员工的").exists()
 
@@ -97,3 +101,47 @@ def test_editing_keeps_the_number(client, library, departments, controller):
     page.refresh_from_db()
     assert page.number == "B05"
     assert page.get_latest_revision_as_object().title == "文件控制程序（修订）"
+
+
+def test_copying_a_document_gives_the_copy_its_own_number(
+    client, library, departments, controller
+):
+    b05 = factories.document("procedure", "文件控制程序", number="B05", issue=True)
+    form = factories.document("form", "表单", parent=b05, number="D0501", issue=True)
+    client.force_login(controller)
+    response = client.post(
+        reverse("wagtailadmin_pages:copy", args=(form.pk,)),
+        {
+            "new_title": "表单（副本）",
+            "new_slug": "d0501-copy",
+            "new_parent_page": b05.pk,
+            "copy_subpages": False,
+            "publish_copies": False,
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    copy = DocumentPage.objects.get(title="表单（副本）")
+    assert copy.number == "D0502"
+    assert copy.status == "draft"
+    assert not copy.issues.exists()
+    assert DocumentPage.objects.get(pk=form.pk).number == "D0501"
+
+
+def test_issued_documents_cannot_be_deleted_in_the_admin(
+    client, library, departments, controller
+):
+    from wagtail.models import Page
+
+    b05 = factories.document("procedure", "文件控制程序", number="B05", issue=True)
+    draft = factories.document("procedure", "草稿")
+    assert not b05.permissions_for_user(controller).can_delete()
+    admin = factories.user("boss", is_superuser=True, department_name=None)
+    client.force_login(admin)
+    response = client.post(reverse("wagtailadmin_pages:delete", args=(b05.pk,)))
+    assert response.status_code == 302
+    assert DocumentPage.objects.filter(pk=b05.pk).exists()
+    response = client.post(reverse("wagtailadmin_pages:delete", args=(library.pk,)))
+    assert Page.objects.filter(pk=library.pk).exists()
+    # A draft that was never issued can go.
+    response = client.post(reverse("wagtailadmin_pages:delete", args=(draft.pk,)))
+    assert not DocumentPage.objects.filter(pk=draft.pk).exists()

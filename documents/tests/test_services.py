@@ -290,9 +290,7 @@ def test_concurrent_allocation_never_hands_out_a_number_twice(library, departmen
     def worker() -> None:
         try:
             for _ in range(5):
-                results.append(
-                    services.document_number_allocate(kind="procedure")
-                )
+                results.append(services.document_number_allocate(kind="procedure"))
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:

@@ -463,7 +463,5 @@ def test_library_order_is_natural(library, departments):
     ]:
         factories.document(kind, number, number=number, issue=True, **kwargs)
     ids = listing.ordered_ids(DocumentPage.objects.all())
-    numbers = list(
-        DocumentPage.objects.in_bulk(ids).get(pk).number for pk in ids
-    )
+    numbers = list(DocumentPage.objects.in_bulk(ids).get(pk).number for pk in ids)
     assert numbers == ["A01", "B05", "B99", "B100", "C0501", "D0501"]
