@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from documents import labels, numbering, roles, services
@@ -52,10 +53,12 @@ def demo_password() -> str:
 
 
 def demo_password_source() -> str:
-    """Where the demo password comes from, for the printed login table."""
+    """Where the demo password comes from: a sentence for the printed login table."""
     if os.environ.get("SHOUKONG_DEMO_PASSWORD"):
-        return "from SHOUKONG_DEMO_PASSWORD"
-    return "the default; set SHOUKONG_DEMO_PASSWORD to choose another"
+        return _("This password comes from SHOUKONG_DEMO_PASSWORD.")
+    return _(
+        "This is the default password; set SHOUKONG_DEMO_PASSWORD to choose another."
+    )
 
 
 @dataclass
@@ -197,10 +200,13 @@ def _document_ensure(
         expected = _expected_number(spec)
         if expected is not None and page.number != expected:
             raise DemoError(
-                f"“{spec.title}” was numbered {page.number}, not {expected}: the "
-                "library already holds other documents or used numbers, so the "
-                "demo set cannot be numbered as designed. Load it into an empty "
-                "database."
+                _(
+                    "“%(title)s” was numbered %(number)s, not %(expected)s: the "
+                    "library already holds other documents or used numbers, so the "
+                    "demo set cannot be numbered as designed. Load it into an empty "
+                    "database."
+                )
+                % {"title": spec.title, "number": page.number, "expected": expected}
             )
         report.documents_created.append(page.number or page.title)
     _issues_ensure(spec.issues, page=page, report=report)

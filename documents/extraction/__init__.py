@@ -216,6 +216,9 @@ def _parse_child_output(proc: subprocess.CompletedProcess) -> ExtractionResult:
     if returncode < 0 or "MemoryError" in stderr or "memory" in stderr.lower():
         # Killed by a signal (RLIMIT_AS makes allocators abort) or out of memory.
         raise ExtractionError("bomb")
+    from django.utils.translation import gettext as _
+
     raise RuntimeError(
-        f"text extraction child failed (exit {returncode}): {stderr.strip()[-1000:]}"
+        _("Text extraction failed (exit code %(code)s): %(detail)s")
+        % {"code": returncode, "detail": stderr.strip()[-1000:]}
     )

@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from wagtail.models import PageLogEntry
 
 from documents import demo, roles
@@ -29,7 +30,9 @@ USERNAMES = [u.username for u in demo.USERS]
 
 def load_demo(*args: str) -> str:
     out = StringIO()
-    call_command("load_demo", *args, stdout=out)
+    # The command speaks the active language; the assertions below are English.
+    with translation.override("en"):
+        call_command("load_demo", *args, stdout=out)
     return out.getvalue()
 
 
@@ -177,11 +180,13 @@ def test_refuses_a_library_whose_numbers_are_taken_and_changes_nothing():
 
 def test_setup_roles_is_idempotent():
     out = StringIO()
-    call_command("setup_roles", stdout=out)
+    with translation.override("en"):
+        call_command("setup_roles", stdout=out)
     assert "Role groups created" in out.getvalue()
 
     out = StringIO()
-    call_command("setup_roles", stdout=out)
+    with translation.override("en"):
+        call_command("setup_roles", stdout=out)
     assert "Departments: all present." in out.getvalue()
     assert "Role groups: all present." in out.getvalue()
     assert set(roles.ROLES) <= set(

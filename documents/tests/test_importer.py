@@ -373,7 +373,7 @@ def test_all_errors_are_reported_at_once(tmp_path, library, departments):
     assert "Row 2 (A01)" in output
     assert "Row 5 (C0501)" in output
     assert "Row 6 (文件借阅记录)" in output
-    assert "3 problem(s) found in the register: nothing was imported." in output
+    assert "3 problems found in the register: nothing was imported." in output
 
 
 def test_corrupt_docx(tmp_path, files, library, departments):

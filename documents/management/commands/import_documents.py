@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from tqdm import tqdm
 
 from documents import importing
@@ -156,7 +156,9 @@ class Command(BaseCommand):
         if rolled_back:
             message = _("The import failed and was rolled back: nothing was imported.")
         else:
-            message = _(
-                "%(count)s problem(s) found in the register: nothing was imported."
+            message = ngettext(
+                "%(count)s problem found in the register: nothing was imported.",
+                "%(count)s problems found in the register: nothing was imported.",
+                len(errors),
             ) % {"count": len(errors)}
         raise CommandError(message)

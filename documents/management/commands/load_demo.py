@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from documents import demo
 
 
 class Command(BaseCommand):
-    help = (
+    help = gettext_lazy(
         "Load the demo: departments, role groups, demo users and (unless "
         "--users-only) an issued ISO/IEC 20000-1 document set. Idempotent."
     )
@@ -19,12 +22,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--users-only",
             action="store_true",
-            help="Only departments, role groups and demo users; no documents.",
+            help=_("Only departments, role groups and demo users; no documents."),
         )
         parser.add_argument(
             "--reset-passwords",
             action="store_true",
-            help="Set the demo password again on demo users that already exist.",
+            help=_("Set the demo password again on demo users that already exist."),
         )
 
     def handle(self, *args, users_only=False, reset_passwords=False, **options):
@@ -41,28 +44,37 @@ class Command(BaseCommand):
 
     def _print_changes(self, report: demo.DemoReport, elapsed: float) -> None:
         write = self.stdout.write
+        seconds = f"{elapsed:.1f}"
         if not report.changed:
             write(
                 self.style.SUCCESS(
-                    f"Demo already loaded: nothing to change ({elapsed:.1f} s)."
+                    _("Demo already loaded: nothing to change (%(seconds)s s).")
+                    % {"seconds": seconds}
                 )
             )
             return
         lines = [
-            ("Departments created", report.departments_created),
-            ("Role groups created", report.groups_created),
-            ("Users created", report.users_created),
-            ("Users completed (group or department)", report.users_updated),
-            ("Passwords reset", report.passwords_reset),
-            ("Documents created", report.documents_created),
-            ("Issues released", report.issues_created),
+            (_("Departments created"), report.departments_created),
+            (_("Role groups created"), report.groups_created),
+            (_("Users created"), report.users_created),
+            (_("Users completed (group or department)"), report.users_updated),
+            (_("Passwords reset"), report.passwords_reset),
+            (_("Documents created"), report.documents_created),
+            (_("Issues released"), report.issues_created),
         ]
         if report.library_created:
-            write("Library created.")
+            write(_("Library created."))
         for label, items in lines:
             if items:
-                write(f"{label} ({len(items)}): {', '.join(items)}")
-        write(self.style.SUCCESS(f"Demo loaded in {elapsed:.1f} s."))
+                write(
+                    _("%(label)s (%(count)s): %(items)s")
+                    % {"label": label, "count": len(items), "items": ", ".join(items)}
+                )
+        write(
+            self.style.SUCCESS(
+                _("Demo loaded in %(seconds)s s.") % {"seconds": seconds}
+            )
+        )
 
     def _print_logins(self, report: demo.DemoReport) -> None:
         write = self.stdout.write
@@ -73,36 +85,50 @@ class Command(BaseCommand):
             if u.username not in report.users_created
             and u.username not in report.passwords_reset
         ]
-        rows = [("username", "role", "department")] + [
+        rows = [(_("username"), _("role"), _("department"))] + [
             (u.username, u.role_label, u.department) for u in demo.USERS
         ]
         widths = [max(_width(row[i]) for row in rows) for i in range(3)]
         rule = "-" * (sum(widths) + 6)
+        # Labels padded to one display width, so the URLs line up in any language.
+        site, admin = _("Site:"), _("Admin:")
+        label_width = max(_width(site), _width(admin)) + 1
         write("")
         write("=" * len(rule))
-        write("Shoukong demo")
-        write("  Site:   http://127.0.0.1:8000/")
-        write("  Admin:  http://127.0.0.1:8000/admin/")
+        write(_("Shoukong demo"))
+        write(f"  {_pad(site, label_width)}http://127.0.0.1:8000/")
+        write(f"  {_pad(admin, label_width)}http://127.0.0.1:8000/admin/")
         write(rule)
         for row in rows:
-            write("  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)))
+            cells = [_pad(cell, w) for cell, w in zip(row, widths, strict=True)]
+            write(("  " + "  ".join(cells)).rstrip())
             if row is rows[0]:
                 write(rule)
         write(rule)
-        write(f"  Password (all users): {password}")
-        write(f"  This is {demo.demo_password_source()}.")
+        write("  " + _("Password (all users): %(password)s") % {"password": password})
+        write("  " + demo.demo_password_source())
         if kept:
             write(
-                "  Users that already existed kept their password; run with "
-                "--reset-passwords to set it again."
+                "  "
+                + _(
+                    "Users that already existed kept their password; run with "
+                    "--reset-passwords to set it again."
+                )
             )
         write("=" * len(rule))
 
 
 def _width(text: str) -> int:
-    """Display width: CJK characters take two columns in a terminal."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    """Display width: wide and fullwidth (CJK) characters take two columns."""
+    return sum(
+        0
+        if unicodedata.combining(ch)
+        else 2
+        if unicodedata.east_asian_width(ch) in ("W", "F")
+        else 1
+        for ch in text
+    )
 
 
 def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
+    return text + " " * max(0, width - _width(text))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from documents import demo, roles
 
 
 class Command(BaseCommand):
-    help = (
+    help = gettext_lazy(
         "Create the default departments and the role groups with their "
         "permissions. Idempotent: safe to run again after upgrades."
     )
@@ -18,18 +20,28 @@ class Command(BaseCommand):
         demo.organisation_ensure(report)
         write = self.stdout.write
         if report.library_created:
-            write("Library created.")
+            write(_("Library created."))
         if report.departments_created:
-            write(f"Departments created: {', '.join(report.departments_created)}")
+            write(
+                _("Departments created: %(names)s")
+                % {"names": ", ".join(report.departments_created)}
+            )
         else:
-            write("Departments: all present.")
+            write(_("Departments: all present."))
         if report.groups_created:
-            write(f"Role groups created: {', '.join(report.groups_created)}")
+            write(
+                _("Role groups created: %(names)s")
+                % {"names": ", ".join(report.groups_created)}
+            )
         else:
-            write("Role groups: all present.")
+            write(_("Role groups: all present."))
         write(
             self.style.SUCCESS(
-                f"Permissions granted to {len(roles.ROLES)} role groups: "
-                f"{', '.join(roles.ROLES)}."
+                ngettext(
+                    "Permissions granted to %(count)s role group: %(names)s.",
+                    "Permissions granted to %(count)s role groups: %(names)s.",
+                    len(roles.ROLES),
+                )
+                % {"count": len(roles.ROLES), "names": ", ".join(roles.ROLES)}
             )
         )
