@@ -31,8 +31,12 @@ class DocumentPageForm(WagtailAdminPageForm):
         if page.pk is None:
             document_prepare_new(page=page, parent=self.parent_page)
         elif page.is_numbered and not page.number:
-            # A copy made outside the admin's copy view gets its number here.
-            document_prepare_new(page=page, parent=page.get_parent())
+            # A copy made outside the admin's copy view gets its number here,
+            # written to the row at once so it never changes afterwards.
+            from .services import document_number_assign
+
+            assigned = document_number_assign(user=None, page=page)
+            page.number, page.number_sort = assigned.number, assigned.number_sort
         if commit:
             page.save()
         return page

@@ -426,11 +426,22 @@ class DocumentPermissionTester(PagePermissionTester):
     """Nothing that has been issued is ever deleted: it is made obsolete instead
     (ISO/IEC 20000-1:2018 7.5.3)."""
 
-    def can_delete(self, ignore_bulk=False):
+    @cached_property
+    def has_issues(self) -> bool:
         issued = DocumentIssue.objects.filter(document__path__startswith=self.page.path)
-        if issued.exists():
+        return issued.exists()
+
+    def can_delete(self, ignore_bulk=False):
+        if self.has_issues:
             return False
         return super().can_delete(ignore_bulk=ignore_bulk)
+
+    def can_unpublish(self):
+        # Taking an issued document off line is a withdrawal (作废), a change of
+        # status with its own service, never a bare unpublish.
+        if self.has_issues:
+            return False
+        return super().can_unpublish()
 
 
 class ManualPage(DocumentPage):

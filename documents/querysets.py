@@ -27,8 +27,13 @@ class DocumentPageQuerySet(PageQuerySet):
         return self.filter(status=DocumentStatus.CONTROLLED)
 
     def visible_to_staff(self) -> DocumentPageQuerySet:
-        """Everything staff may read: released documents, never unissued drafts."""
-        return self.exclude(status=DocumentStatus.DRAFT)
+        """Everything staff may read: released documents, never unissued drafts
+        nor external documents that have not been published yet."""
+        from .lifecycle import DocumentKind
+
+        return self.exclude(status=DocumentStatus.DRAFT).exclude(
+            kind=DocumentKind.EXTERNAL, live=False
+        )
 
     def with_issues(self) -> DocumentPageQuerySet:
         """Prefetch issues newest first into ``prefetched_issues`` (one query)."""

@@ -69,7 +69,8 @@ MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 COLLECTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    DOCUMENT_CONTROLLER: ("add_document", "change_document", "choose_document"),
+    # No change_document: a released source file must never be replaced in place.
+    DOCUMENT_CONTROLLER: ("add_document", "choose_document"),
     GENERAL_MANAGER: ("choose_document",),
     MANAGEMENT_REPRESENTATIVE: ("choose_document",),
     DEPARTMENT_MANAGER: ("add_document", "choose_document"),

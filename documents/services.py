@@ -10,6 +10,7 @@ the system itself (a management command run by the operator).
 from __future__ import annotations
 
 import hashlib
+from contextvars import ContextVar
 from datetime import date
 from typing import Any
 
@@ -22,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.documents import get_document_model
 from wagtail.log_actions import log
-from wagtail.models import Collection, Page, Site
+from wagtail.models import Collection, Page, Revision, Site
 
 from . import labels, numbering, permissions
 from .lifecycle import (
@@ -44,6 +45,15 @@ from .models import (
 )
 
 User = AbstractBaseUser
+
+
+# Set while issue_create publishes, so the page_published receiver knows the
+# publish is already being issued.
+_issuing: ContextVar[bool] = ContextVar("shoukong_issuing", default=False)
+
+
+def is_issuing() -> bool:
+    return _issuing.get()
 
 
 class NumberUnavailable(numbering.NumberingError):
@@ -324,9 +334,14 @@ def issue_create(
     effective_date: date | None = None,
     label: str | None = None,
     change_summary: str = "",
+    revision: Revision | None = None,
 ) -> DocumentIssue:
     """Release the document's current content as its next issue (A, B, …), which
-    supersedes the one in force (ISO/IEC 20000-1:2018 7.5.3)."""
+    supersedes the one in force (ISO/IEC 20000-1:2018 7.5.3).
+
+    ``revision`` is a revision Wagtail has just published (the admin, a workflow's
+    last approval); without it the latest revision is published here.
+    """
     document = DocumentPage.objects.select_for_update().get(pk=document.pk).specific
     permissions.ensure_can_issue(user, document)
     if document.kind == DocumentKind.EXTERNAL:
@@ -357,12 +372,20 @@ def issue_create(
                 % {"label": label, "previous": previous.label}
             )
 
-    revision = document.get_latest_revision() or document.save_revision(
-        user=user, log_action=False
-    )
-    if not document.live or document.has_unpublished_changes:
-        revision.publish(user=user, skip_permission_checks=True, log_action=True)
-        document.refresh_from_db()
+    if revision is None:
+        revision = document.get_latest_revision() or document.save_revision(
+            user=user, log_action=False
+        )
+        if not document.live or document.has_unpublished_changes:
+            token = _issuing.set(True)
+            try:
+                revision.publish(
+                    user=user, skip_permission_checks=True, log_action=True
+                )
+            finally:
+                _issuing.reset(token)
+    # What is released is exactly the published revision's content.
+    released = revision.as_object()
 
     for old in document.issues.effective().select_for_update():
         ensure_transition(
@@ -378,11 +401,11 @@ def issue_create(
         status=IssueStatus.EFFECTIVE,
         publish_date=publish_date,
         effective_date=effective_date,
-        title=document.title,
-        body=str(document.body or ""),
-        source_file=document.source_file,
-        source_text=document.source_text,
-        source_sha256=document.source_sha256,
+        title=released.title,
+        body=str(released.body or ""),
+        source_file=released.source_file,
+        source_text=released.source_text,
+        source_sha256=released.source_sha256,
         revision=revision,
         change_summary=change_summary,
         issued_by=user if user is not None and user.is_authenticated else None,

@@ -36,14 +36,57 @@ def register_document_log_actions(actions):
     )
 
 
+@hooks.register("before_copy_page")
+def refuse_document_aliases(request, page):
+    """An alias would mirror a numbered document under a second place."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from .models import DocumentPage
+
+    if (
+        request.method == "POST"
+        and request.POST.get("alias")
+        and isinstance(page.specific, DocumentPage)
+    ):
+        messages.error(request, _("Controlled documents cannot have aliases."))
+        return redirect("wagtailadmin_explore", page.get_parent().id)
+    return None
+
+
 @hooks.register("after_copy_page")
 def number_the_copy(request, page, new_page):
-    """A copied document is a new document with a number of its own."""
+    """A copied document is a new document with a number of its own; so is every
+    document copied with it, parents first so C/D numbers name the new parent."""
     from .models import DocumentPage
     from .services import document_number_assign
 
-    if isinstance(new_page.specific, DocumentPage):
-        document_number_assign(user=request.user, page=new_page.specific)
+    for copied in (
+        new_page.get_descendants(inclusive=True).type(DocumentPage).order_by("depth")
+    ):
+        document_number_assign(user=request.user, page=copied.specific)
+
+
+@hooks.register("before_serve_document")
+def serve_sources_to_readers_only(document, request):
+    """Source files are served to signed-in staff, and those of documents that
+    were never issued only to people who may edit them."""
+    from django.contrib.auth.views import redirect_to_login
+    from django.core.exceptions import PermissionDenied
+
+    from .models import DocumentIssue, DocumentPage
+    from .permissions import can_edit_document, can_view_library
+
+    if not can_view_library(request.user):
+        return redirect_to_login(request.get_full_path())
+    if DocumentIssue.objects.filter(source_file=document).exists():
+        return None
+    drafts = DocumentPage.objects.filter(source_file=document)
+    if drafts.exists() and not any(
+        can_edit_document(request.user, page) for page in drafts
+    ):
+        raise PermissionDenied
+    return None
 
 
 @hooks.register("before_delete_page")

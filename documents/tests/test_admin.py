@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 from wagtail.test.utils.form_data import nested_form_data, rich_text
@@ -145,3 +147,148 @@ def test_issued_documents_cannot_be_deleted_in_the_admin(
     # A draft that was never issued can go.
     response = client.post(reverse("wagtailadmin_pages:delete", args=(draft.pk,)))
     assert not DocumentPage.objects.filter(pk=draft.pk).exists()
+
+
+def edit_data(page, title, department, body="<p>正文</p>"):
+    return nested_form_data(
+        {
+            "title": title,
+            "slug": page.slug,
+            "department": department.pk,
+            "body": rich_text(body),
+            "description": "",
+            "storage_location": "",
+            "retention_period": "",
+        }
+    )
+
+
+def test_publishing_in_the_admin_releases_the_next_issue(
+    client, library, departments, controller
+):
+    from wagtail.models import PageLogEntry
+
+    page = factories.document(
+        "procedure", "文件控制程序", number="B05", user=controller
+    )
+    client.force_login(controller)
+    url = reverse("wagtailadmin_pages:edit", args=(page.pk,))
+    data = edit_data(page, "文件控制程序", departments["行政部"])
+    response = client.post(url, {**data, "action-publish": "publish"})
+    assert response.status_code == 302, response.content[:2000]
+    page = DocumentPage.objects.get(pk=page.pk)
+    first = page.current_issue
+    assert page.status == "controlled" and page.live
+    assert first.label == "A" and first.issued_by == controller
+    assert first.revision_id == page.live_revision_id
+    data = edit_data(page, "文件控制程序（第二版）", departments["行政部"], "<p>新</p>")
+    client.post(url, {**data, "action-publish": "publish"})
+    page = DocumentPage.objects.get(pk=page.pk)
+    assert [i.label for i in page.issue_list] == ["B", "A"]
+    assert page.current_issue.title == "文件控制程序（第二版）"
+    assert page.issues.get(label="A").title == "文件控制程序"
+    assert (
+        PageLogEntry.objects.filter(
+            page=page, action="shoukong.documents.issue"
+        ).count()
+        == 2
+    )
+
+
+def test_saving_a_draft_issues_nothing(client, library, departments, controller):
+    page = factories.document("procedure", "程序", number="B05", issue=True)
+    client.force_login(controller)
+    url = reverse("wagtailadmin_pages:edit", args=(page.pk,))
+    client.post(url, edit_data(page, "草稿修改", departments["行政部"]))
+    page = DocumentPage.objects.get(pk=page.pk)
+    assert [i.label for i in page.issue_list] == ["A"]
+    assert page.current_issue.title == "程序"
+
+
+def test_issued_documents_cannot_simply_be_unpublished(
+    library, departments, controller
+):
+    page = factories.document("procedure", "程序", number="B05", issue=True)
+    draft = factories.document("procedure", "草稿")
+    assert not page.permissions_for_user(controller).can_unpublish()
+    assert not draft.permissions_for_user(controller).can_unpublish()
+
+
+def test_copying_with_subpages_numbers_every_copy(
+    client, library, departments, controller
+):
+    b05 = factories.document("procedure", "文件控制程序", number="B05", issue=True)
+    factories.document("form", "表单", parent=b05, number="D0501", issue=True)
+    factories.document("instruction", "指导书", parent=b05, number="C0501", issue=True)
+    client.force_login(controller)
+    response = client.post(
+        reverse("wagtailadmin_pages:copy", args=(b05.pk,)),
+        {
+            "new_title": "文件控制程序（副本）",
+            "new_slug": "b05-copy",
+            "new_parent_page": library.pk,
+            "copy_subpages": True,
+            "publish_copies": False,
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    copy = DocumentPage.objects.get(title="文件控制程序（副本）")
+    children = DocumentPage.objects.child_of(copy)
+    assert copy.number == "B06"
+    assert sorted(children.values_list("number", flat=True)) == ["C0601", "D0601"]
+    assert not DocumentPage.objects.filter(number__isnull=True, tier__isnull=False)
+
+
+def test_documents_cannot_be_aliased(client, library, departments, controller):
+    b05 = factories.document("procedure", "文件控制程序", number="B05", issue=True)
+    client.force_login(controller)
+    response = client.post(
+        reverse("wagtailadmin_pages:copy", args=(b05.pk,)),
+        {
+            "new_title": "别名",
+            "new_slug": "alias",
+            "new_parent_page": library.pk,
+            "alias": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert not DocumentPage.objects.filter(title="别名").exists()
+
+
+def test_source_files_are_served_to_signed_in_readers_only(
+    client, library, departments, controller, staff_user
+):
+    from documents import services
+
+    issued = factories.document("procedure", "程序", number="B05")
+    services.document_attach_source(
+        user=None, document=issued, filename="b05.docx", content=b"x", text="x"
+    )
+    services.issue_create(user=None, document=issued, publish_date=date(2026, 1, 5))
+    draft = factories.document("procedure", "草稿")
+    services.document_attach_source(
+        user=None, document=draft, filename="draft.docx", content=b"y", text="y"
+    )
+    issued_file = DocumentPage.objects.get(pk=issued.pk).source_file
+    draft_file = DocumentPage.objects.get(pk=draft.pk).source_file
+    assert client.get(issued_file.url).status_code == 302  # to the login page
+    client.force_login(staff_user)
+    assert client.get(issued_file.url).status_code == 200
+    assert client.get(draft_file.url).status_code == 403
+    client.force_login(controller)
+    assert client.get(draft_file.url).status_code == 200
+
+
+def test_unpublished_external_documents_are_not_listed(library, departments):
+    from documents import services
+    from documents.models import ExternalDocumentPage
+
+    services.document_create(
+        user=None,
+        parent=services.external_register(),
+        page_class=ExternalDocumentPage,
+        title="GB/T 24405.1",
+        issuer="国家标准化管理委员会",
+        department=departments["行政部"],
+    )
+    assert not DocumentPage.objects.visible_to_staff().filter(title="GB/T 24405.1")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import unicodedata
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,8 +30,24 @@ class Command(BaseCommand):
             action="store_true",
             help=_("Set the demo password again on demo users that already exist."),
         )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help=_("Load the demo even with production settings."),
+        )
 
     def handle(self, *args, users_only=False, reset_passwords=False, **options):
+        # The demo creates a superuser with a known password: never by accident
+        # on a production site.
+        if settings.SETTINGS_MODULE.endswith(".production") and not options.get(
+            "allow_production"
+        ):
+            raise CommandError(
+                _(
+                    "Refusing to load demo users with production settings; "
+                    "pass --allow-production if you really mean it."
+                )
+            )
         started = time.monotonic()
         try:
             report = demo.demo_load(
