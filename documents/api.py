@@ -1,10 +1,13 @@
 """The read-only REST API of the controlled-document library (``/api/v1/``).
 
 Staff read what they may read in the library: released documents, never
-unissued drafts (``DocumentPage.objects.visible_to_staff()``). Every read costs a
-fixed number of SQL queries whatever the number of documents: pages come through
-``for_listing()`` and parents are looked up in bulk (:func:`parent_numbers`).
-Documents are ordered naturally by number (``B99`` before ``B100``).
+unissued drafts (``DocumentPage.objects.visible_to_staff()``), and of an issued
+document what was issued — the title and text of its issue in force (its latest
+issue once obsolete), never a page published since without being issued. Every
+read costs a fixed number of SQL queries whatever the number of documents: pages
+come with their issues prefetched and parents are looked up in bulk
+(:func:`parent_numbers`). Documents are ordered naturally by number (``B99``
+before ``B100``), in SQL on the indexed ``number_sort`` column.
 
 Nothing here changes data; writes go through :mod:`documents.services`.
 """
@@ -15,7 +18,17 @@ import html
 import re
 from collections.abc import Iterable
 
-from django.db.models import Q
+from django.db.models import (
+    Case,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import strip_tags
 from drf_spectacular.types import OpenApiTypes
@@ -32,9 +45,11 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 
 from . import numbering, permissions
-from .lifecycle import DocumentKind, DocumentStatus, Tier
+from .library import in_library_order
+from .lifecycle import DocumentKind, DocumentStatus, IssueStatus, Tier
 from .models import DocumentIssue, DocumentPage
 
 # --- helpers -----------------------------------------------------------------------
@@ -54,7 +69,8 @@ def parent_numbers(pages: Iterable[DocumentPage]) -> dict[int, str | None]:
 
     A Wagtail page's parent is the page whose tree path is its own path minus
     one step. Parents that are not documents (the library root, the external
-    register) map to None.
+    register) map to None, and so do unissued drafts: staff may not learn their
+    numbers.
     """
     pages = list(pages)
     steplen = DocumentPage.steplen
@@ -64,27 +80,72 @@ def parent_numbers(pages: Iterable[DocumentPage]) -> dict[int, str | None]:
     if not parent_path:
         return {page.pk: None for page in pages}
     numbers = dict(
-        DocumentPage.objects.filter(path__in=set(parent_path.values())).values_list(
-            "path", "number"
-        )
+        DocumentPage.objects.visible_to_staff()
+        .filter(path__in=set(parent_path.values()))
+        .values_list("path", "number")
     )
     return {page.pk: numbers.get(parent_path.get(page.pk)) for page in pages}
 
 
-def natural_order_key(scheme: numbering.Scheme, number: str | None, title: str):
-    """Natural number order (B99 < B100); unnumbered documents last, by title."""
-    return (numbering.sort_key(scheme, number or ""), title)
+# Issue columns a listing never shows: the snapshot of the issued text.
+ISSUE_TEXT_FIELDS = ("body", "source_text", "source_sha256", "change_summary")
+
+
+def with_listed_issues(queryset):
+    """``queryset`` with its departments and its issues (newest first, into
+    ``prefetched_issues`` as ``with_issues()`` does) without the issued text:
+    two queries in all, and no big text columns read for nothing."""
+    return queryset.select_related("department").prefetch_related(
+        Prefetch(
+            "issues",
+            queryset=DocumentIssue.objects.newest_first().defer(*ISSUE_TEXT_FIELDS),
+            to_attr="prefetched_issues",
+        )
+    )
+
+
+def shown_issue(page: DocumentPage) -> DocumentIssue | None:
+    """The issue the API shows of ``page``: the one in force, else (an obsolete
+    document, or one issued but not yet in force) the latest. None for
+    documents that are registered, never issued (external, other)."""
+    return page.current_issue or page.latest_issue
+
+
+def shown_title():
+    """SQL for :func:`document_title`: the title of the issue in force, else of
+    the latest issue, else the page's own."""
+    issues = (
+        DocumentIssue.objects.filter(document=OuterRef("pk"))
+        .annotate(
+            _in_force=Case(
+                When(status=IssueStatus.EFFECTIVE, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("_in_force", "-issued_at", "-id")
+        .values("title")[:1]
+    )
+    return Coalesce(Subquery(issues), "title")
+
+
+def document_title(page: DocumentPage) -> str:
+    """The issued title; the page's own when the document has no issue."""
+    issue = shown_issue(page)
+    return issue.title if issue is not None else page.title
 
 
 def text_excerpt(page: DocumentPage, length: int = EXCERPT_LENGTH) -> str:
     """The first ``length`` characters of the document's text, whitespace collapsed.
 
-    The text extracted from the source file when there is one, else the body
-    with its HTML stripped.
+    The issued text (see :func:`shown_issue`), or the page's own when the
+    document has no issue: the text extracted from the source file when there
+    is one, else the body with its HTML stripped.
     """
-    text = page.source_text or ""
+    source = shown_issue(page) or page
+    text = source.source_text or ""
     if not text.strip():
-        body = str(page.body or "")
+        body = str(source.body or "")
         text = html.unescape(strip_tags(_BLOCK_TAG_RE.sub(" ", body)))
     text = " ".join(text.split())
     if len(text) > length:
@@ -151,6 +212,9 @@ class DocumentIssueSerializer(serializers.ModelSerializer):
 class DocumentSerializer(serializers.ModelSerializer):
     """A document as listed in the register."""
 
+    title = serializers.SerializerMethodField(
+        help_text="The title as issued (the issue in force, else the latest)."
+    )
     kind = serializers.CharField(
         read_only=True,
         help_text="manual, procedure, instruction, form, other or external.",
@@ -199,6 +263,10 @@ class DocumentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.CharField())
+    def get_title(self, page: DocumentPage) -> str:
+        return document_title(page)
+
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_parent(self, page: DocumentPage) -> str | None:
         return self.context.get("parent_numbers", {}).get(page.pk)
@@ -222,7 +290,7 @@ class DocumentDetailSerializer(DocumentSerializer):
     """A document with its register entry, an excerpt of its text and children."""
 
     text_excerpt = serializers.SerializerMethodField(
-        help_text="The first 500 characters of the document's text."
+        help_text="The first 500 characters of the document's issued text."
     )
     children = serializers.SerializerMethodField(
         help_text="Numbers of the child documents, in natural order."
@@ -288,6 +356,10 @@ class TokenView(ObtainAuthToken):
     # Nobody is signed in yet; no session means no CSRF refusal for scripts
     # that happen to carry a browser cookie.
     authentication_classes: list = []
+    # Slow down password guessing: REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    # ["auth-token"] attempts per client address (SHOUKONG_TOKEN_RATE).
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth-token"
 
 
 class DocumentAPIMixin:
@@ -335,16 +407,22 @@ class DocumentListView(DocumentAPIMixin, generics.GenericAPIView):
         parent_number = data.get("parent", "").strip()
         if parent_number:
             number = numbering.get_scheme().normalise(parent_number)
+            # A draft parent is as unknown as a missing one: its existence is
+            # not for staff to learn.
             parent = (
-                DocumentPage.objects.filter(number=number).only("path", "depth").first()
+                DocumentPage.objects.visible_to_staff()
+                .filter(number=number)
+                .only("path", "depth")
+                .first()
             )
             if parent is None:
                 return queryset.none()
             queryset = queryset.child_of(parent)
         text = data.get("q", "").strip()
         if text:
-            queryset = queryset.filter(
-                Q(number__icontains=text) | Q(title__icontains=text)
+            # The title shown, so a title published but not issued finds nothing.
+            queryset = queryset.alias(_shown_title=shown_title()).filter(
+                Q(number__icontains=text) | Q(_shown_title__icontains=text)
             )
         return queryset
 
@@ -356,22 +434,14 @@ class DocumentListView(DocumentAPIMixin, generics.GenericAPIView):
     )
     def get(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.base_queryset())
-        scheme = numbering.get_scheme()
-        # Order the (small) register in Python, then read the full rows of the
-        # requested page only.
-        rows = sorted(
-            queryset.values_list("pk", "number", "title"),
-            key=lambda row: (natural_order_key(scheme, row[1], row[2]), row[0]),
+        # Natural order in SQL (the indexed number_sort column), so the
+        # paginator's count and slice are SQL too. A list never shows the text.
+        queryset = with_listed_issues(
+            in_library_order(queryset.order_by()).defer("body", "source_text")
         )
-        page_rows = self.paginate_queryset(rows)
-        if page_rows is None:
-            page_rows = rows
-        ids = [row[0] for row in page_rows]
-        by_id = {
-            page.pk: page
-            for page in DocumentPage.objects.filter(pk__in=ids).for_listing()
-        }
-        pages = [by_id[pk] for pk in ids if pk in by_id]
+        pages = self.paginate_queryset(queryset)
+        if pages is None:
+            pages = list(queryset)
         serializer = self.get_serializer(
             pages, many=True, context=self.serializer_context(pages)
         )
@@ -404,9 +474,20 @@ class DocumentDetailView(DocumentAPIMixin, generics.GenericAPIView):
     )
     def get(self, request, number: str, *args, **kwargs):
         number = numbering.get_scheme().normalise(number)
-        page = self.base_queryset().for_listing().filter(number=number).first()
+        page = (
+            with_listed_issues(self.base_queryset().filter(number=number))
+            .defer("body", "source_text")
+            .first()
+        )
         if page is None:
             raise NotFound
+        # The text of the one issue shown (or of the page, when none is): one
+        # query, not the text of every issue.
+        shown = shown_issue(page)
+        if shown is not None:
+            shown.refresh_from_db(fields=["body", "source_text"])
+        else:
+            page.refresh_from_db(fields=["body", "source_text"])
         scheme = numbering.get_scheme()
         children = sorted(
             (
@@ -435,6 +516,11 @@ def api_endpoints_only(endpoints, **kwargs):
 
 
 class SchemaView(SpectacularAPIView):
-    """The OpenAPI 3 schema of ``/api/v1/`` (YAML, or JSON with ``?format=json``)."""
+    """The OpenAPI 3 schema of ``/api/v1/`` (YAML, or JSON with ``?format=json``).
+
+    For the same users as the API itself: it names what the library holds.
+    """
+
+    permission_classes = [CanViewLibrary]
 
     custom_settings = {"PREPROCESSING_HOOKS": ["documents.api.api_endpoints_only"]}

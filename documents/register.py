@@ -129,7 +129,16 @@ PAGE_VALUES = (
     "retention_period",
     "externaldocumentpage__edition",
 )
-ISSUE_VALUES = ("document_id", "label", "status", "publish_date", "effective_date")
+# Index 5, the issued title, is what the register names the document: what was
+# approved, not whatever the page holds since (the live page may be ahead).
+ISSUE_VALUES = (
+    "document_id",
+    "label",
+    "status",
+    "publish_date",
+    "effective_date",
+    "title",
+)
 
 
 def _issues_by_document(queryset) -> dict[int, list[tuple]]:
@@ -200,7 +209,9 @@ def build_rows(queryset, request=None, *, group: str = "tier") -> list[RegisterR
             RegisterRow(
                 pk=r["pk"],
                 number=number,
-                title=r["title"],
+                # The issued title; registered documents that are never issued
+                # (external, other) show the page's own.
+                title=shown[5] if shown else r["title"],
                 kind=r["kind"],
                 tier=r["tier"],
                 group=group_key(tier=r["tier"], kind=r["kind"]),
@@ -279,12 +290,14 @@ def to_xlsx(rows: Sequence[RegisterRow], *, title: str | None = None) -> bytes:
     for row in rows:
         values = []
         for column in COLUMNS:
-            value = _cell(getattr(row, column.attr))
-            # Never let a title or description be read as a formula.
-            if isinstance(value, str) and value.startswith("="):
-                value = "'" + value
-            values.append(value)
+            values.append(_cell(getattr(row, column.attr)))
         sheet.append(values)
+        # Never let a title or description be read as a formula: openpyxl
+        # writes a text starting with "=" as one; a string cell keeps the text
+        # exactly as typed, with no visible apostrophe.
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
     for index, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = column.width

@@ -190,6 +190,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
+    # Attempts per client address at POST /api/v1/auth/token/ (password
+    # guessing); counted in the default cache.
+    "DEFAULT_THROTTLE_RATES": {
+        "auth-token": os.environ.get("SHOUKONG_TOKEN_RATE", "10/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shoukong API",

@@ -5,15 +5,22 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from drf_spectacular.drainage import GENERATOR_STATS
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+from wagtail.models import Page
 
 from documents import services
-from documents.lifecycle import DocumentStatus
-from documents.models import Department, DocumentPage, ExternalDocumentPage
+from documents.lifecycle import DocumentStatus, IssueStatus
+from documents.models import (
+    Department,
+    DocumentIssue,
+    DocumentPage,
+    ExternalDocumentPage,
+)
 from documents.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +59,23 @@ def detail_url(number: str) -> str:
     return f"{LIST_URL}{number}/"
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttle():
+    """Token requests are throttled per address in the default cache: every
+    test starts with none counted."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def change_without_issuing(page: DocumentPage, **fields) -> None:
+    """Change the live page as a publish in the admin would, with no new issue."""
+    if "title" in fields:
+        Page.objects.filter(pk=page.pk).update(title=fields.pop("title"))
+    if fields:
+        DocumentPage.objects.filter(pk=page.pk).update(**fields)
+
+
 @pytest.fixture
 def api(staff_user) -> APIClient:
     """A client signed in (by session) as an ordinary member of staff."""
@@ -77,7 +101,7 @@ def register(library, departments):
     old = factories.document("procedure", "已作废程序", number="B06", issue=True)
     # No withdrawal service yet: put the document in its obsolete state directly.
     DocumentPage.objects.filter(pk=old.pk).update(status=DocumentStatus.OBSOLETE)
-    services.document_create(
+    external = services.document_create(
         user=None,
         parent=services.external_register(),
         page_class=ExternalDocumentPage,
@@ -85,6 +109,8 @@ def register(library, departments):
         issuer="国家市场监督管理总局",
         department=tech,
     )
+    # Registered by publishing it (external documents are never issued).
+    external.save_revision().publish()
     return b05
 
 
@@ -144,6 +170,21 @@ class TestToken:
         response = APIClient().post(TOKEN_URL, {}, format="json")
         assert response.status_code == 400
         assert set(response.json()) == {"username", "password"}
+
+    def test_password_guessing_is_throttled(self, staff_user):
+        client = APIClient()
+        data = {"username": "staff", "password": "wrong"}
+        for _attempt in range(10):
+            assert client.post(TOKEN_URL, data).status_code == 400
+        response = client.post(TOKEN_URL, data)
+        assert response.status_code == 429
+        assert "Retry-After" in response
+        # Even the right password waits: the limit is on attempts.
+        right = client.post(TOKEN_URL, {"username": "staff", "password": "pw"})
+        assert right.status_code == 429
+        # Reading the API is not throttled.
+        client.force_login(staff_user)
+        assert client.get(LIST_URL).status_code == 200
 
 
 # --- authentication ------------------------------------------------------------------
@@ -291,6 +332,21 @@ class TestList:
             assert numbers(response) == expected, params
             assert response.json()["count"] == len(expected), params
 
+    def test_draft_parents_are_not_revealed(self, api, register):
+        """A draft parent's number is not shown, nor its existence confirmed."""
+        DocumentPage.objects.filter(pk=register.pk).update(status=DocumentStatus.DRAFT)
+        rows = {row["number"]: row for row in api.get(LIST_URL).json()["results"]}
+        assert "B05" not in rows
+        assert rows["D0501"]["parent"] is None
+        assert rows["C0501"]["parent"] is None
+        assert api.get(detail_url("D0501")).json()["parent"] is None
+        # Same answer as for a number that does not exist.
+        for number in ("B05", "b05", "B404"):
+            response = api.get(LIST_URL, {"parent": number})
+            assert response.status_code == 200
+            assert response.json()["count"] == 0
+            assert numbers(response) == []
+
     def test_status_draft_is_refused(self, api):
         response = api.get(LIST_URL, {"status": "draft"})
         assert response.status_code == 400
@@ -312,6 +368,28 @@ class TestList:
         assert "offset=3" in first["next"]
         second = api.get(LIST_URL, {"limit": 3, "offset": 3}).json()
         assert [row["number"] for row in second["results"]] == ["B99", "B100", "C0501"]
+
+    def test_shows_the_issued_title_not_the_live_page(self, api, register):
+        change_without_issuing(
+            register, title="未发布的标题", source_text="未发布的文本"
+        )
+        rows = {row["number"]: row for row in api.get(LIST_URL).json()["results"]}
+        assert rows["B05"]["title"] == "文件控制程序"
+        assert "未发布的标题" not in str(rows)
+        # Searched by the title it shows, not by the one waiting to be issued.
+        assert numbers(api.get(LIST_URL, {"q": "文件控制"})) == ["B05"]
+        assert api.get(LIST_URL, {"q": "未发布的标题"}).json()["count"] == 0
+        # Registered, never issued: the page's own title.
+        assert rows[None]["title"] == "信息技术 服务管理 第1部分：服务管理体系要求"
+
+    def test_obsolete_document_shows_its_latest_issue(self, api, register):
+        old = DocumentPage.objects.get(number="B06")
+        DocumentIssue.objects.filter(document=old).update(status=IssueStatus.OBSOLETE)
+        change_without_issuing(old, title="作废后改的标题")
+        row = api.get(LIST_URL, {"status": "obsolete"}).json()["results"][0]
+        assert row["title"] == "已作废程序"
+        assert api.get(detail_url("B06")).json()["title"] == "已作废程序"
+        assert numbers(api.get(LIST_URL, {"q": "已作废"})) == ["B06"]
 
     def test_issues_are_newest_first(self, api, register):
         services.issue_create(
@@ -352,6 +430,13 @@ class TestList:
         assert count == 30
         assert many == few
         assert few <= 8, few
+
+    def test_list_reads_no_text_columns(self, api, register):
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get(LIST_URL).status_code == 200
+        sql = " ".join(query["sql"] for query in captured)
+        assert '"source_text"' not in sql
+        assert '"body"' not in sql
 
 
 # --- detail --------------------------------------------------------------------------
@@ -398,6 +483,41 @@ class TestDetail:
         assert body["retention_period"] == "永久"
         assert body["storage_location"] == "文控室 2 号柜"
 
+    def test_detail_shows_what_was_issued(self, api, library, departments):
+        page = factories.document(
+            "procedure",
+            "文件控制程序",
+            number="B05",
+            body="<p>已发布的正文</p>",
+            issue=True,
+        )
+        change_without_issuing(
+            page,
+            title="未发布的标题",
+            body="<p>未发布的正文</p>",
+            source_text="未发布的文本",
+        )
+        body = api.get(detail_url("B05")).json()
+        assert body["title"] == "文件控制程序"
+        assert body["text_excerpt"] == "已发布的正文"
+
+    def test_detail_query_count_does_not_grow_with_the_issues(
+        self, api, library, departments
+    ):
+        page = factories.document("procedure", "文件控制程序", number="B05", issue=True)
+
+        def queries() -> int:
+            with CaptureQueriesContext(connection) as captured:
+                assert api.get(detail_url("B05")).status_code == 200
+            return len(captured)
+
+        few = queries()
+        for day in (2, 3, 4):
+            services.issue_create(
+                user=None, document=page, publish_date=date(2026, 3, day)
+            )
+        assert queries() == few
+
     def test_text_excerpt_falls_back_to_the_body(self, api, library, departments):
         factories.document(
             "procedure",
@@ -439,9 +559,21 @@ class TestDetail:
 
 
 class TestSchema:
-    def test_schema_describes_the_api_without_warnings(self, db):
+    def test_schema_is_for_signed_in_staff(self, staff_user):
+        response = APIClient().get(SCHEMA_URL)
+        assert response.status_code in (401, 403)
+        client = APIClient()
+        client.credentials(
+            HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=staff_user).key}"
+        )
+        assert client.get(SCHEMA_URL).status_code == 200
+        staff_user.is_active = False
+        staff_user.save()
+        assert client.get(SCHEMA_URL).status_code in (401, 403)
+
+    def test_schema_describes_the_api_without_warnings(self, api):
         GENERATOR_STATS.reset()
-        response = APIClient().get(SCHEMA_URL, {"format": "json"})
+        response = api.get(SCHEMA_URL, {"format": "json"})
         assert response.status_code == 200
         schema = response.json()
         assert set(schema["paths"]) >= {
@@ -458,7 +590,7 @@ class TestSchema:
         assert list_params >= {"tier", "department", "status", "parent", "kind", "q"}
         assert not GENERATOR_STATS, "drf-spectacular reported warnings or errors"
 
-    def test_schema_as_yaml(self, db):
-        response = APIClient().get(SCHEMA_URL)
+    def test_schema_as_yaml(self, api):
+        response = api.get(SCHEMA_URL)
         assert response.status_code == 200
         assert b"/api/v1/documents/{number}/:" in response.content

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import date
 from urllib.parse import quote
 
@@ -12,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
+from wagtail.models import Page
 
 from documents import register as registry
 from documents.lifecycle import DocumentStatus, IssueStatus
@@ -211,6 +213,50 @@ def test_csv_neutralises_formulas(library):
     rows = registry.build_rows(DocumentPage.objects.visible_to_staff().with_issues())
     content = registry.to_csv(rows).decode("utf-8-sig")
     assert "'=HYPERLINK" in content
+
+
+def test_xlsx_keeps_formula_like_text_as_text(library):
+    title = '=HYPERLINK("http://x")'
+    issued("procedure", title, number="B01", description="=1+1")
+    rows = registry.build_rows(DocumentPage.objects.visible_to_staff())
+    content = registry.to_xlsx(rows)
+    sheet = load_workbook(io.BytesIO(content)).active
+    name, description = sheet["B2"], sheet["F2"]
+    # The literal text, as a string cell: no formula, no visible apostrophe.
+    assert name.value == title and name.data_type == "s"
+    assert description.value == "=1+1" and description.data_type == "s"
+    # Not written as a formula element either (what Excel would evaluate).
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml and "<f " not in xml
+
+
+def test_register_shows_what_was_issued(staff_client, documents):
+    """A page published but not issued changes nothing in the register."""
+    Page.objects.filter(pk=documents.pk).update(title="未发布的标题")
+    DocumentPage.objects.filter(pk=documents.pk).update(source_text="未发布的文本")
+    body = staff_client.get("/register/").content.decode()
+    assert "文件控制程序" in body and "未发布的标题" not in body
+    response = staff_client.get("/register/?format=csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    b05 = next(row for row in rows if row[2] == "B05")
+    assert b05[1] == "文件控制程序"
+    assert "未发布的标题" not in response.content.decode("utf-8-sig")
+    response = staff_client.get("/register/?format=xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    b05 = next(row for row in sheet.iter_rows(values_only=True) if row[2] == "B05")
+    assert b05[1] == "文件控制程序"
+
+
+def test_obsolete_document_shows_its_last_issued_title(library):
+    page = issued("procedure", "已作废程序", number="B06")
+    DocumentIssue.objects.filter(document=page).update(status=IssueStatus.OBSOLETE)
+    DocumentPage.objects.filter(pk=page.pk).update(status=DocumentStatus.OBSOLETE)
+    Page.objects.filter(pk=page.pk).update(title="作废后改的标题")
+    rows = registry.build_rows(DocumentPage.objects.visible_to_staff())
+    assert [(row.number, row.title, row.version) for row in rows] == [
+        ("B06", "已作废程序", "A")
+    ]
 
 
 # --- Admin report -----------------------------------------------------------------
