@@ -92,7 +92,8 @@ def test_every_indexed_model_is_indexed_at_the_end(library, indexed):
         source = page.source_file
         assert times_indexed(indexed, source) == 0
     assert times_indexed(indexed, source) == 1
-    assert list(type(source).objects.search("backup")) == [source]
+    # "backup.pdf" is one token (a file name) to PostgreSQL, two to SQLite.
+    assert list(type(source).objects.search("backup.pdf")) == [source]
 
 
 def test_references_are_indexed_at_the_end(library):
