@@ -102,6 +102,13 @@ class RegisterRow:
     def next_review_due_text(self) -> str:
         return self.next_review_due.isoformat() if self.next_review_due else "—"
 
+    @property
+    def review_overdue(self) -> bool:
+        """Past its review date (at least every three years, seed 004 §1.10)."""
+        return bool(
+            self.next_review_due and self.next_review_due < timezone.localdate()
+        )
+
 
 def type_label(*, tier: int | None, kind: str) -> str:
     """文档类型: the tier (一级 · 手册 …) or, for unnumbered documents, the kind."""

@@ -17,6 +17,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from . import library as listing
 from . import numbering
@@ -231,6 +232,9 @@ def document_context(request, page, issue=None, preview=False) -> dict:
         "children": _children(page, request),
         "type_label": registry.type_label(tier=page.tier, kind=page.kind),
         "next_review_due": page.next_review_due if is_current else None,
+        "review_overdue": is_current
+        and page.next_review_due is not None
+        and page.next_review_due < timezone.localdate(),
     }
 
 

@@ -292,7 +292,7 @@ def test_detail_links_parent(staff_client, procedure):
 def test_detail_renders_issue_snapshot_body_and_source(staff_client, library):
     page = factories.document("procedure", "文件控制程序", number="B05")
     page.body = "<p>第一版正文</p>"
-    page.save_revision().publish()
+    page.save()  # a draft: publishing it would already release issue A
     page = services.document_attach_source(
         user=None,
         document=DocumentPage.objects.get(pk=page.pk).specific,
@@ -465,3 +465,19 @@ def test_library_order_is_natural(library, departments):
     ids = listing.ordered_ids(DocumentPage.objects.all())
     numbers = list(DocumentPage.objects.in_bulk(ids).get(pk).number for pk in ids)
     assert numbers == ["A01", "B05", "B99", "B100", "C0501", "D0501"]
+
+
+def test_overdue_reviews_are_flagged(client, library, departments, staff_user):
+    factories.document(
+        "procedure", "过期程序", number="B01", issue=True, publish_date=date(2022, 8, 1)
+    )
+    factories.document(
+        "procedure", "新程序", number="B02", issue=True, publish_date=date(2026, 8, 1)
+    )
+    client.force_login(staff_user)
+    library_page = client.get(reverse("documents:library")).content.decode()
+    assert library_page.count("badge-overdue") == 1
+    detail = client.get(reverse("documents:detail", args=["B01"])).content.decode()
+    assert "badge-overdue" in detail
+    detail = client.get(reverse("documents:detail", args=["B02"])).content.decode()
+    assert "badge-overdue" not in detail
