@@ -221,6 +221,10 @@ def document_number_assign(*, user: User | None, page: DocumentPage) -> Document
     """Give a numbered document without a number (a fresh copy) its number."""
     page = DocumentPage.objects.select_for_update().get(pk=page.pk).specific
     permissions.ensure_can_edit_document(user, page)
+    if page.kind == DocumentKind.EXTERNAL and page.status == DocumentStatus.DRAFT:
+        # Copies start without service fields; an external one is registered.
+        DocumentPage.objects.filter(pk=page.pk).update(status=DocumentStatus.EXTERNAL)
+        page.status = DocumentStatus.EXTERNAL
     if page.number or not page.is_numbered:
         return page
     document_prepare_new(page=page, parent=page.get_parent())
