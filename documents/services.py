@@ -32,6 +32,7 @@ from .lifecycle import (
     NUMBERED_KINDS,
     DocumentKind,
     DocumentStatus,
+    InvalidTransition,
     IssueStatus,
     ensure_transition,
 )
@@ -326,7 +327,35 @@ def _sources_collection() -> Collection:
     return Collection.get_first_root_node().add_child(name=name)
 
 
-# --- Issues ----------------------------------------------------------------------
+# --- External documents and issues ---------------------------------------------
+
+
+@transaction.atomic
+def external_document_register(
+    *, user: User | None, document: DocumentPage
+) -> DocumentPage:
+    """Put an external document (外来文件) on the register: it is published for
+    staff to read, never issued (ISO/IEC 20000-1:2018 7.5.3.2)."""
+    document = DocumentPage.objects.select_for_update().get(pk=document.pk).specific
+    permissions.ensure_can_issue(user, document)
+    if document.kind != DocumentKind.EXTERNAL:
+        raise ValidationError(_("Only external documents are registered."))
+    if document.status != DocumentStatus.EXTERNAL:
+        raise InvalidTransition(
+            document.status, DocumentStatus.EXTERNAL, _("Document status")
+        )
+    revision = document.get_latest_revision() or document.save_revision(
+        user=user, log_action=False
+    )
+    if not document.live or document.has_unpublished_changes:
+        revision.publish(user=user, skip_permission_checks=True, log_action=True)
+    log(
+        instance=document,
+        action="shoukong.documents.register_external",
+        user=user,
+        data={"issuer": getattr(document, "issuer", "")},
+    )
+    return DocumentPage.objects.get(pk=document.pk).specific
 
 
 @transaction.atomic

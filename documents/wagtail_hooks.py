@@ -30,6 +30,11 @@ def register_document_log_actions(actions):
         "shoukong.documents.number", _("Number assigned"), _("Number assigned")
     )
     actions.register_action(
+        "shoukong.documents.register_external",
+        _("External document registered"),
+        _("External document registered"),
+    )
+    actions.register_action(
         "shoukong.users.profile",
         _("Department or job title changed"),
         _("Department or job title changed"),

@@ -261,9 +261,7 @@ def _external_ensure(departments: dict[str, Department], report: DemoReport) -> 
         body=EXTERNAL.body,
         storage_location=CABINET,
     )
-    # External documents are registered, not issued: publishing the page makes
-    # the register entry visible; there is no issue to release.
-    page.get_latest_revision().publish(user=None, log_action=True)
+    services.external_document_register(user=None, document=page)
     report.documents_created.append(EXTERNAL.reference)
 
 

@@ -15,7 +15,7 @@ from wagtail.models import Page
 from .. import labels, numbering, services
 from ..indexing import deferred_indexing
 from ..lifecycle import DocumentKind
-from ..models import DocumentPage, ExternalDocumentIndexPage, LibraryPage
+from ..models import DocumentPage, LibraryPage
 from .errors import ImportFailed, RowError
 from .plan import (
     UNCHANGED,
@@ -155,7 +155,7 @@ def _create(
 ) -> RowOutcome:
     parent: Page
     if document.kind == DocumentKind.EXTERNAL:
-        parent = ExternalDocumentIndexPage.objects.get()
+        parent = services.external_register()
     elif document.parent_number:
         parent = pages.get(document.parent_number) or DocumentPage.objects.get(
             number=document.parent_number
@@ -193,7 +193,9 @@ def _create(
             stored = page.source_file.file
             stored_files.append((stored.storage, stored.name))
     issue_label = None
-    if document.label and document.publish_date:
+    if document.kind == DocumentKind.EXTERNAL:
+        services.external_document_register(user=user, document=page)
+    elif document.label and document.publish_date:
         issue = services.issue_create(
             user=user,
             document=page,

@@ -513,6 +513,9 @@ def test_external_documents_need_an_issuer(tmp_path, library, departments):
     assert page.reference == "GB/T 24405.1-2009"
     assert page.get_parent().specific == services.external_register()
     assert not page.issues.exists()
+    # Registered, so staff can read it; never issued.
+    assert page.live
+    assert DocumentPage.objects.visible_to_staff().filter(pk=page.pk).exists()
 
 
 # --- Sources and audit trail ---------------------------------------------------

@@ -307,3 +307,37 @@ def test_concurrent_allocation_never_hands_out_a_number_twice(library, departmen
     assert sorted(results, key=lambda n: int(n[1:])) == [
         f"B{n:02d}" for n in range(1, 21)
     ]
+
+
+class TestExternalDocuments:
+    def make(self, departments):
+        from documents.models import ExternalDocumentPage
+
+        return services.document_create(
+            user=None,
+            parent=services.external_register(),
+            page_class=ExternalDocumentPage,
+            title="ISO/IEC 20000-1:2018",
+            issuer="ISO/IEC",
+            department=departments["行政部"],
+        )
+
+    def test_registering_publishes_without_an_issue(self, library, departments):
+        page = services.external_document_register(
+            user=None, document=self.make(departments)
+        )
+        assert page.live and page.status == DocumentStatus.EXTERNAL
+        assert not page.issues.exists()
+        assert "shoukong.documents.register_external" in actions_for(page)
+        assert DocumentPage.objects.visible_to_staff().filter(pk=page.pk).exists()
+
+    def test_staff_cannot_register(self, library, departments, staff_user):
+        page = self.make(departments)
+        with pytest.raises(PermissionDenied):
+            services.external_document_register(user=staff_user, document=page)
+        assert not DocumentPage.objects.get(pk=page.pk).live
+
+    def test_only_external_documents_are_registered(self, library, departments):
+        page = factories.document("procedure", "程序")
+        with pytest.raises(ValidationError):
+            services.external_document_register(user=None, document=page)
