@@ -428,8 +428,7 @@ class DocumentPermissionTester(PagePermissionTester):
 
     @cached_property
     def has_issues(self) -> bool:
-        issued = DocumentIssue.objects.filter(document__path__startswith=self.page.path)
-        return issued.exists()
+        return DocumentIssue.objects.under(self.page).exists()
 
     def can_delete(self, ignore_bulk=False):
         if self.has_issues:

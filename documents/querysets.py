@@ -18,6 +18,10 @@ class DocumentIssueQuerySet(models.QuerySet):
     def effective(self) -> DocumentIssueQuerySet:
         return self.filter(status=IssueStatus.EFFECTIVE)
 
+    def under(self, page) -> DocumentIssueQuerySet:
+        """Issues of ``page`` and of every document below it in the tree."""
+        return self.filter(document__path__startswith=page.path)
+
 
 class DocumentPageQuerySet(PageQuerySet):
     def numbered(self) -> DocumentPageQuerySet:

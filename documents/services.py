@@ -241,11 +241,6 @@ def document_number_assign(*, user: User | None, page: DocumentPage) -> Document
     return page
 
 
-def document_has_issues(page: Page) -> bool:
-    """Whether ``page`` or anything below it has been issued (so is never deleted)."""
-    return DocumentIssue.objects.filter(document__path__startswith=page.path).exists()
-
-
 @transaction.atomic
 def document_create(
     *,

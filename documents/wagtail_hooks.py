@@ -100,9 +100,9 @@ def refuse_deleting_issued_documents(request, page):
     from django.contrib import messages
     from django.shortcuts import redirect
 
-    from .services import document_has_issues
+    from .models import DocumentIssue
 
-    if document_has_issues(page):
+    if DocumentIssue.objects.under(page).exists():
         messages.error(
             request,
             _(
@@ -120,10 +120,12 @@ def refuse_bulk_deleting_issued_documents(request, action_type, objects, action)
     from django.contrib import messages
     from django.shortcuts import redirect
 
-    from .services import document_has_issues
+    from .models import DocumentIssue
 
     if action_type == "delete" and any(
-        document_has_issues(obj) for obj in objects if hasattr(obj, "path")
+        DocumentIssue.objects.under(obj).exists()
+        for obj in objects
+        if hasattr(obj, "path")
     ):
         messages.error(
             request,
