@@ -25,6 +25,10 @@ def issue_on_publish(sender, instance, revision=None, **kwargs) -> None:
         return
     if instance.is_numbered and not instance.number:
         return
+    if revision is not None and _unchanged_since_last_issue(instance, revision):
+        # Republishing what is already in force (a double click on "Publish",
+        # a re-publish without edits) releases nothing new.
+        return
     # The signal doesn't say who published; Wagtail's admin views run under a log
     # context naming the signed-in user (the publisher, or the last approver).
     # Outside one (scheduled publishing, scripts) the system issues.
@@ -36,4 +40,16 @@ def issue_on_publish(sender, instance, revision=None, **kwargs) -> None:
         document=instance,
         revision=revision,
         publish_date=timezone.localdate(),
+    )
+
+
+def _unchanged_since_last_issue(page: DocumentPage, revision) -> bool:
+    latest = page.issues.newest_first().first()
+    if latest is None:
+        return False
+    released = revision.as_object()
+    return (
+        latest.title == released.title
+        and latest.body == str(released.body or "")
+        and latest.source_sha256 == released.source_sha256
     )

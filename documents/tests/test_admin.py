@@ -292,3 +292,21 @@ def test_unpublished_external_documents_are_not_listed(library, departments):
         department=departments["行政部"],
     )
     assert not DocumentPage.objects.visible_to_staff().filter(title="GB/T 24405.1")
+
+
+def test_publishing_twice_without_changes_releases_one_issue(
+    client, library, departments, controller
+):
+    page = factories.document(
+        "procedure", "文件控制程序", number="B05", user=controller
+    )
+    client.force_login(controller)
+    url = reverse("wagtailadmin_pages:edit", args=(page.pk,))
+    data = {
+        **edit_data(page, "文件控制程序", departments["行政部"]),
+        "action-publish": "1",
+    }
+    client.post(url, data)
+    client.post(url, data)  # a double click
+    page = DocumentPage.objects.get(pk=page.pk)
+    assert [i.label for i in page.issue_list] == ["A"]
