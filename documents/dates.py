@@ -16,6 +16,8 @@ from datetime import MAXYEAR, MINYEAR, date, datetime
 from typing import Final
 
 DEFAULT_REVIEW_PERIOD_YEARS: Final = 3
+# The document control procedure: a review cycle never exceeds three years.
+MAX_REVIEW_PERIOD_YEARS: Final = 3
 
 
 def _as_date(value: date) -> date:

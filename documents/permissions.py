@@ -7,8 +7,12 @@ deletes them through any admin view.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.core.exceptions import PermissionDenied
-from wagtail.models import Page
+from wagtail.models import Page, PagePermissionTester
 from wagtail.permission_policies import ModelPermissionPolicy
 
 
@@ -34,6 +38,25 @@ class DocumentIssuePermissionPolicy(ModelPermissionPolicy):
         return super().users_with_any_permission(actions)
 
 
+# Set while the last signature of an approval chain publishes the approved
+# revision: the only way a controlled document is published (DCP 4.2: an
+# unapproved document is invalid).
+_releasing: ContextVar[bool] = ContextVar("shoukong_releasing", default=False)
+
+
+def is_releasing() -> bool:
+    return _releasing.get()
+
+
+@contextmanager
+def releasing_approved() -> Iterator[None]:
+    token = _releasing.set(True)
+    try:
+        yield
+    finally:
+        _releasing.reset(token)
+
+
 def _is_system(user) -> bool:
     return user is None
 
@@ -55,12 +78,15 @@ def can_edit_document(user, document: Page) -> bool:
 
 
 def can_issue(user, document: Page) -> bool:
-    """Issuing publishes the approved content, so it needs publish permission."""
+    """Issuing publishes the approved content, so it needs publish rights on the
+    document (the role's page permission; the admin's Publish button stays
+    hidden outside an approval chain, see DocumentPermissionTester)."""
     if _is_system(user):
         return True
     if not user.is_active:
         return False
-    return document.permissions_for_user(user).can_publish()
+    tester = document.permissions_for_user(user)
+    return PagePermissionTester.can_publish(tester)
 
 
 def can_view_library(user) -> bool:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
 from django.db.models import Prefetch
 from wagtail.models import PageManager
 from wagtail.query import PageQuerySet
 
-from .lifecycle import DocumentStatus, IssueStatus
+from .lifecycle import (
+    OPEN_RECALL_STATUSES,
+    ChangeRequestStatus,
+    CopyStatus,
+    DocumentStatus,
+    IssueStatus,
+)
 
 
 class DocumentIssueQuerySet(models.QuerySet):
@@ -17,6 +25,13 @@ class DocumentIssueQuerySet(models.QuerySet):
 
     def effective(self) -> DocumentIssueQuerySet:
         return self.filter(status=IssueStatus.EFFECTIVE)
+
+    def pending(self) -> DocumentIssueQuerySet:
+        return self.filter(status=IssueStatus.PENDING)
+
+    def due(self, today: date) -> DocumentIssueQuerySet:
+        """Approved issues whose effective date has come."""
+        return self.pending().filter(effective_date__lte=today)
 
     def under(self, page) -> DocumentIssueQuerySet:
         """Issues of ``page`` and of every document below it in the tree."""
@@ -58,3 +73,35 @@ class DocumentPageQuerySet(PageQuerySet):
 
 
 DocumentPageManager = PageManager.from_queryset(DocumentPageQuerySet)
+
+
+class ControlledCopyQuerySet(models.QuerySet):
+    def in_hands(self) -> ControlledCopyQuerySet:
+        """Copies still out at a point of use."""
+        return self.filter(status=CopyStatus.ISSUED)
+
+    def held_by(self, user) -> ControlledCopyQuerySet:
+        return self.filter(holder=user)
+
+
+class RecallTaskQuerySet(models.QuerySet):
+    def open(self) -> RecallTaskQuerySet:
+        return self.filter(status__in=OPEN_RECALL_STATUSES)
+
+    def overdue(self, today: date) -> RecallTaskQuerySet:
+        return self.open().filter(due_date__lt=today)
+
+
+class AcknowledgementQuerySet(models.QuerySet):
+    def pending(self) -> AcknowledgementQuerySet:
+        return self.filter(confirmed_at__isnull=True)
+
+    def confirmed(self) -> AcknowledgementQuerySet:
+        return self.filter(confirmed_at__isnull=False)
+
+
+class ChangeRequestQuerySet(models.QuerySet):
+    def open(self) -> ChangeRequestQuerySet:
+        return self.filter(
+            status__in=[ChangeRequestStatus.OPEN, ChangeRequestStatus.ACCEPTED]
+        )

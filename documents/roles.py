@@ -49,12 +49,33 @@ PAGE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     STAFF: (),
 }
 
+# The document-control records (distribution and recall, copies, change requests,
+# reviews, withdrawals, destructions, loans, sign-outs, signatures), read in the
+# admin's "Document control" menu; they are written only by the services.
+RECORD_VIEW_PERMISSIONS: tuple[str, ...] = (
+    "documents.view_copyevent",
+    "documents.view_controlledcopy",
+    "documents.view_recalltask",
+    "documents.view_changerequest",
+    "documents.view_documentreview",
+    "documents.view_withdrawalrequest",
+    "documents.view_destructionrecord",
+    "documents.view_borrowrecord",
+    "documents.view_externalsignout",
+    "documents.view_signature",
+)
+
 # Model permissions, as "app_label.codename".
 MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    GENERAL_MANAGER: ("wagtailadmin.access_admin", "documents.view_documentissue"),
+    GENERAL_MANAGER: (
+        "wagtailadmin.access_admin",
+        "documents.view_documentissue",
+        *RECORD_VIEW_PERMISSIONS,
+    ),
     MANAGEMENT_REPRESENTATIVE: (
         "wagtailadmin.access_admin",
         "documents.view_documentissue",
+        *RECORD_VIEW_PERMISSIONS,
     ),
     DOCUMENT_CONTROLLER: (
         "wagtailadmin.access_admin",
@@ -62,6 +83,7 @@ MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "documents.add_department",
         "documents.change_department",
         "documents.view_department",
+        *RECORD_VIEW_PERMISSIONS,
     ),
     DEPARTMENT_MANAGER: ("wagtailadmin.access_admin", "documents.view_documentissue"),
     INTERNAL_AUDITOR: ("wagtailadmin.access_admin", "documents.view_documentissue"),
@@ -111,6 +133,9 @@ def roles_ensure() -> dict[str, Group]:
                     content_type__app_label="wagtaildocs", codename=codename
                 ),
             )
+    from .approvals import workflows_ensure
+
+    workflows_ensure()
     return groups
 
 

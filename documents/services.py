@@ -30,6 +30,7 @@ from .lifecycle import (
     DOCUMENT_TRANSITIONS,
     ISSUE_TRANSITIONS,
     NUMBERED_KINDS,
+    ChangeRequestStatus,
     DocumentKind,
     DocumentStatus,
     InvalidTransition,
@@ -37,12 +38,14 @@ from .lifecycle import (
     ensure_transition,
 )
 from .models import (
+    ChangeRequest,
     DocumentIssue,
     DocumentNumber,
     DocumentPage,
     ExternalDocumentIndexPage,
     LibraryPage,
     NumberSequence,
+    Signature,
 )
 
 User = AbstractBaseUser
@@ -381,25 +384,10 @@ def issue_create(
             DocumentStatus.CONTROLLED,
             label=_("Document status"),
         )
-    effective_date = effective_date or publish_date
-    if effective_date < publish_date:
+    if effective_date is not None and effective_date < publish_date:
         raise ValidationError(
             _("The effective date cannot be before the publish date.")
         )
-
-    previous = document.issues.newest_first().first()
-    if label is None:
-        label = labels.next_label(previous.label if previous else None)
-    else:
-        label = labels.normalise_label(label)
-        if previous and labels.index_of_label(label) <= labels.index_of_label(
-            previous.label
-        ):
-            raise ValidationError(
-                _("Issue %(label)s must come after issue %(previous)s.")
-                % {"label": label, "previous": previous.label}
-            )
-
     if revision is None:
         revision = document.get_latest_revision() or document.save_revision(
             user=user, log_action=False
@@ -415,18 +403,38 @@ def issue_create(
     # What is released is exactly the published revision's content.
     released = revision.as_object()
 
-    for old in document.issues.effective().select_for_update():
+    # The planned effective date and the training gate come with the approved
+    # revision; a date that passed while it was being signed means "at once".
+    effective_date = effective_date or released.effective_on or publish_date
+    effective_date = max(effective_date, publish_date)
+    change_summary = change_summary or released.change_summary
+
+    previous = document.issues.newest_first().first()
+    if label is None:
+        label = labels.next_label(previous.label if previous else None)
+    else:
+        label = labels.normalise_label(label)
+        if previous and labels.index_of_label(label) <= labels.index_of_label(
+            previous.label
+        ):
+            raise ValidationError(
+                _("Issue %(label)s must come after issue %(previous)s.")
+                % {"label": label, "previous": previous.label}
+            )
+
+    # An approved issue that never took effect is replaced by the newer one.
+    for stale in document.issues.pending().select_for_update():
         ensure_transition(
-            ISSUE_TRANSITIONS, old.status, IssueStatus.SUPERSEDED, label=_("Issue")
+            ISSUE_TRANSITIONS, stale.status, IssueStatus.OBSOLETE, label=_("Issue")
         )
-        old.status = IssueStatus.SUPERSEDED
-        old.withdrawn_at = timezone.now()
-        old.save(update_fields=["status", "withdrawn_at"])
+        stale.status = IssueStatus.OBSOLETE
+        stale.withdrawn_at = timezone.now()
+        stale.save(update_fields=["status", "withdrawn_at"])
 
     issue = DocumentIssue.objects.create(
         document=document,
         label=label,
-        status=IssueStatus.EFFECTIVE,
+        status=IssueStatus.PENDING,
         publish_date=publish_date,
         effective_date=effective_date,
         title=released.title,
@@ -436,9 +444,18 @@ def issue_create(
         source_sha256=released.source_sha256,
         revision=revision,
         change_summary=change_summary,
+        training_required=released.training_required,
         issued_by=user if user is not None and user.is_authenticated else None,
     )
     DocumentPage.objects.filter(pk=document.pk).update(status=DocumentStatus.CONTROLLED)
+    # The signatures on the released revision now name the issue they released,
+    # and accepted change requests are done.
+    Signature.objects.filter(
+        document=document, revision=revision, issue__isnull=True
+    ).update(issue=issue, issue_label=label)
+    ChangeRequest.objects.filter(
+        document=document, status=ChangeRequestStatus.ACCEPTED
+    ).update(status=ChangeRequestStatus.ISSUED, resulting_issue=issue)
     log(
         instance=document,
         action="shoukong.documents.issue",
@@ -447,7 +464,13 @@ def issue_create(
             "label": label,
             "publish_date": publish_date.isoformat(),
             "effective_date": effective_date.isoformat(),
+            "training_required": issue.training_required,
             "superseded": previous.label if previous else None,
         },
     )
+    from . import distribution
+
+    distribution.issue_distribute(user=user, issue=issue)
+    distribution.issue_activate(user=user, issue=issue, today=publish_date)
+    issue.refresh_from_db()
     return issue

@@ -205,7 +205,7 @@ def document_context(request, page, issue=None, preview=False) -> dict:
     """What the document page shows: one issue's snapshot, or (preview) the draft."""
     current = page.current_issue
     if issue is None and not preview:
-        issue = current or page.latest_issue
+        issue = current or page.released_issue or page.latest_issue
     content = _content(page, issue, preview)
     document_obsolete = page.status == DocumentStatus.OBSOLETE
     is_void = not preview and (
@@ -222,6 +222,7 @@ def document_context(request, page, issue=None, preview=False) -> dict:
         "document": page,
         "issue": issue,
         "current_issue": current,
+        "pending_issue": page.pending_issue,
         "issues": page.issue_list,
         "content": content,
         "preview": preview,

@@ -211,6 +211,30 @@ SHOUKONG_NUMBERING_SCHEME = os.environ.get("SHOUKONG_NUMBERING_SCHEME", "abcd")
 SHOUKONG_SYSTEM_CODE = os.environ.get("SHOUKONG_SYSTEM_CODE", "ITSMS")
 # Every controlled document is reviewed at least this often (seed 004 §1.10).
 SHOUKONG_REVIEW_PERIOD_YEARS = env_int("SHOUKONG_REVIEW_PERIOD_YEARS", 3)
+# Per tier (1–4), never more than 3 years; tiers missing here use the default.
+SHOUKONG_REVIEW_PERIOD_YEARS_BY_TIER: dict[int, int] = {}
+# Reviews due within this many days are listed and e-mailed to their owners.
+SHOUKONG_REVIEW_WARNING_DAYS = env_int("SHOUKONG_REVIEW_WARNING_DAYS", 60)
+# Approval chains (Wagtail workflows, by name) per tier. Forms (tier 4) follow
+# their parent's chain; documents without a tier use "other".
+SHOUKONG_APPROVAL_CHAINS: dict[str, str] = {
+    "1": "一、二阶文件审批",
+    "2": "一、二阶文件审批",
+    "3": "三阶文件审批",
+    "other": "三阶文件审批",
+}
+# Who approves tier 3 documents: the sources conflict (seed 004 §1.2). The role
+# (group) named here: 管理者代表 (document control procedure, the default) or
+# 总经理 / 部门经理 (the manual's "department's supervising leader").
+SHOUKONG_TIER3_APPROVER = os.environ.get("SHOUKONG_TIER3_APPROVER", "管理者代表")
+# What the pre-issue check (发布前检查) verifies; drop a name to switch it off.
+SHOUKONG_PRE_ISSUE_CHECKS = ("reviewed", "approved", "electronic_file", "attachments")
+# Superseded copies are due back within this many working days (Chinese calendar).
+SHOUKONG_RECALL_WORKING_DAYS = env_int("SHOUKONG_RECALL_WORKING_DAYS", 1)
+# Company-specific days off / extra working days on top of the statutory calendar.
+SHOUKONG_EXTRA_HOLIDAYS: tuple[str, ...] = ()
+SHOUKONG_EXTRA_WORKDAYS: tuple[str, ...] = ()
+DEFAULT_FROM_EMAIL = os.environ.get("SHOUKONG_FROM_EMAIL", "shoukong@localhost")
 SHOUKONG_DEMO_PASSWORD = os.environ.get("SHOUKONG_DEMO_PASSWORD", "shoukong-demo-2026")
 # Limits for text extraction from uploaded .docx/.pdf files.
 SHOUKONG_EXTRACT_MAX_FILE_BYTES = env_int(

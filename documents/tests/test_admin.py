@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
-from wagtail.test.utils.form_data import nested_form_data, rich_text
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from documents.models import DocumentPage, ProcedurePage
 from documents.tests import factories
@@ -28,6 +28,7 @@ def post_new(client, model: str, parent, title: str, department):
             "description": "",
             "storage_location": "",
             "retention_period": "",
+            "distribution_list": inline_formset([]),
         }
     )
     return client.post(add_url(model, parent), data)
@@ -96,6 +97,7 @@ def test_editing_keeps_the_number(client, library, departments, controller):
             "description": "",
             "storage_location": "",
             "retention_period": "",
+            "distribution_list": inline_formset([]),
         }
     )
     response = client.post(reverse("wagtailadmin_pages:edit", args=(page.pk,)), data)
@@ -159,40 +161,27 @@ def edit_data(page, title, department, body="<p>正文</p>"):
             "description": "",
             "storage_location": "",
             "retention_period": "",
+            "distribution_list": inline_formset([]),
         }
     )
 
 
-def test_publishing_in_the_admin_releases_the_next_issue(
+def test_publishing_in_the_admin_is_refused_outside_the_approval_chain(
     client, library, departments, controller
 ):
-    from wagtail.models import PageLogEntry
-
+    """DCP 4.2: an unapproved document is invalid. Even document control, who
+    holds publish rights, releases a document only through its chain."""
     page = factories.document(
         "procedure", "文件控制程序", number="B05", user=controller
     )
+    assert not page.permissions_for_user(controller).can_publish()
     client.force_login(controller)
     url = reverse("wagtailadmin_pages:edit", args=(page.pk,))
     data = edit_data(page, "文件控制程序", departments["行政部"])
-    response = client.post(url, {**data, "action-publish": "publish"})
-    assert response.status_code == 302, response.content[:2000]
-    page = DocumentPage.objects.get(pk=page.pk)
-    first = page.current_issue
-    assert page.status == "controlled" and page.live
-    assert first.label == "A" and first.issued_by == controller
-    assert first.revision_id == page.live_revision_id
-    data = edit_data(page, "文件控制程序（第二版）", departments["行政部"], "<p>新</p>")
     client.post(url, {**data, "action-publish": "publish"})
     page = DocumentPage.objects.get(pk=page.pk)
-    assert [i.label for i in page.issue_list] == ["B", "A"]
-    assert page.current_issue.title == "文件控制程序（第二版）"
-    assert page.issues.get(label="A").title == "文件控制程序"
-    assert (
-        PageLogEntry.objects.filter(
-            page=page, action="shoukong.documents.issue"
-        ).count()
-        == 2
-    )
+    assert not page.live
+    assert page.issue_list == []
 
 
 def test_saving_a_draft_issues_nothing(client, library, departments, controller):
@@ -294,19 +283,18 @@ def test_unpublished_external_documents_are_not_listed(library, departments):
     assert not DocumentPage.objects.visible_to_staff().filter(title="GB/T 24405.1")
 
 
-def test_publishing_twice_without_changes_releases_one_issue(
-    client, library, departments, controller
-):
-    page = factories.document(
-        "procedure", "文件控制程序", number="B05", user=controller
-    )
-    client.force_login(controller)
+def test_superusers_cannot_publish_a_document_directly(client, library, departments):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("root", "r@example.com", "x")
+    page = factories.document("procedure", "文件控制程序", number="B05")
+    assert not page.permissions_for_user(admin).can_publish()
+    client.force_login(admin)
     url = reverse("wagtailadmin_pages:edit", args=(page.pk,))
     data = {
         **edit_data(page, "文件控制程序", departments["行政部"]),
         "action-publish": "1",
     }
     client.post(url, data)
-    client.post(url, data)  # a double click
     page = DocumentPage.objects.get(pk=page.pk)
-    assert [i.label for i in page.issue_list] == ["A"]
+    assert page.issue_list == [] and not page.live

@@ -16,23 +16,34 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
-from wagtail.models import Page, PagePermissionTester
+from wagtail.models import Orderable, Page, PagePermissionTester
 from wagtail.search import index
 
-from . import dates, numbering
-from .forms import DocumentPageForm
-from .lifecycle import (
+from .. import dates, numbering
+from ..forms import DocumentPageForm
+from ..lifecycle import (
     NUMBERED_KINDS,
     TIER_OF_KIND,
     VOID_ISSUE_STATUSES,
     DocumentKind,
     DocumentStatus,
+    ExternalValidity,
     IssueStatus,
     Tier,
 )
-from .querysets import DocumentIssueQuerySet, DocumentPageManager
+from ..querysets import DocumentIssueQuerySet, DocumentPageManager
+
+
+def review_period_years(tier: int | None) -> int:
+    """The review period of a tier (SHOUKONG_REVIEW_PERIOD_YEARS_BY_TIER), never
+    more than three years (document control procedure: 评审周期不能超过3年)."""
+    by_tier = getattr(settings, "SHOUKONG_REVIEW_PERIOD_YEARS_BY_TIER", {}) or {}
+    years = by_tier.get(tier, settings.SHOUKONG_REVIEW_PERIOD_YEARS)
+    return max(1, min(int(years), dates.MAX_REVIEW_PERIOD_YEARS))
+
 
 # --- Organisation --------------------------------------------------------------
 
@@ -254,6 +265,47 @@ class DocumentPage(Page):
     source_sha256 = models.CharField(
         _("source file SHA-256"), max_length=64, blank=True, editable=False
     )
+    # --- what the next issue is approved with (part of the reviewed revision) ---
+    involved_departments = ParentalManyToManyField(
+        Department,
+        blank=True,
+        related_name="+",
+        verbose_name=_("departments involved"),
+        help_text=_(
+            "Departments that share duties in this document. Two or more require "
+            "each department's manager to co-sign (会签) before review."
+        ),
+    )
+    change_summary = models.TextField(
+        _("change summary"),
+        blank=True,
+        help_text=_("What this issue changes (文件更改记录); shown in the history."),
+    )
+    effective_on = models.DateField(
+        _("planned effective date"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Leave empty to take effect on the day it is issued. A later date "
+            "leaves time for training."
+        ),
+    )
+    training_required = models.BooleanField(
+        _("hold until read and understood"),
+        default=False,
+        help_text=_(
+            "The new issue takes effect only once every recipient has confirmed "
+            "reading it (签收), and not before the planned effective date."
+        ),
+    )
+    attachments_note = models.CharField(
+        _("attachments"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Forms and annexes that belong to this issue, checked before issue."
+        ),
+    )
 
     objects = DocumentPageManager()
 
@@ -276,6 +328,21 @@ class DocumentPage(Page):
             heading=_("Register"),
         ),
         FieldPanel("source_file"),
+        MultiFieldPanel(
+            [
+                FieldPanel("involved_departments"),
+                FieldPanel("change_summary"),
+                FieldPanel("effective_on"),
+                FieldPanel("training_required"),
+                FieldPanel("attachments_note"),
+            ],
+            heading=_("Approval and issue"),
+        ),
+        InlinePanel(
+            "distribution_list",
+            heading=_("Distribution list (分发列表)"),
+            label=_("recipient"),
+        ),
     ]
 
     search_fields = Page.search_fields + [
@@ -347,6 +414,22 @@ class DocumentPage(Page):
         return None
 
     @property
+    def released_issue(self) -> DocumentIssue | None:
+        """The latest issue that has been in force (skips one approved but not
+        yet effective), so readers never see tomorrow's issue as today's."""
+        for issue in self.issue_list:
+            if issue.status != IssueStatus.PENDING:
+                return issue
+        return None
+
+    @property
+    def pending_issue(self) -> DocumentIssue | None:
+        for issue in self.issue_list:
+            if issue.status == IssueStatus.PENDING:
+                return issue
+        return None
+
+    @property
     def latest_issue(self) -> DocumentIssue | None:
         return self.issue_list[0] if self.issue_list else None
 
@@ -362,11 +445,15 @@ class DocumentPage(Page):
 
     @property
     def next_review_due(self) -> date | None:
-        if self.status != DocumentStatus.CONTROLLED:
+        """Publish date of the issue in force (or the last "no change" review, if
+        later) plus the tier's review period, at most three years."""
+        if self.status != DocumentStatus.CONTROLLED or self.publish_date is None:
             return None
-        return dates.review_due(
-            self.publish_date, period_years=settings.SHOUKONG_REVIEW_PERIOD_YEARS
-        )
+        start = self.publish_date
+        last_review = self.current_issue.reviewed_on
+        if last_review is not None and last_review > start:
+            start = last_review
+        return dates.review_due(start, period_years=review_period_years(self.tier))
 
     def get_permalink(self) -> str | None:
         if not self.number:
@@ -389,12 +476,12 @@ class DocumentPage(Page):
         permalink = self.get_permalink()
         if permalink:
             return redirect(permalink)
-        from .views import render_document
+        from ..views import render_document
 
         return render_document(request, self, issue=None)
 
     def serve_preview(self, request, mode_name):
-        from .views import render_document
+        from ..views import render_document
 
         return render_document(request, self, issue=None, preview=True)
 
@@ -413,6 +500,18 @@ class DocumentPage(Page):
 
     def permissions_for_user(self, user):
         return DocumentPermissionTester(user, self)
+
+    def get_workflow(self):
+        """The approval chain of the document's tier (SHOUKONG_APPROVAL_CHAINS),
+        unless a workflow is assigned to this very page in the admin."""
+        if not getattr(settings, "WAGTAIL_WORKFLOW_ENABLED", True):
+            return None
+        own = getattr(self, "workflowpage", None)
+        if own is not None and own.workflow.active:
+            return own.workflow
+        from ..approvals import chain_for
+
+        return chain_for(self) or super().get_workflow()
 
     def can_move_to(self, parent) -> bool:
         # A numbered document's number names its place (E7): it is superseded by
@@ -441,6 +540,23 @@ class DocumentPermissionTester(PagePermissionTester):
         if self.has_issues:
             return False
         return super().can_unpublish()
+
+    def can_publish(self):
+        # Controlled documents are released by their approval chain only: the
+        # last signature publishes (documents.approvals). Nobody, superusers
+        # included, publishes one directly; external documents are registered.
+        from ..permissions import is_releasing
+
+        if (
+            getattr(self.page, "kind", "")
+            not in (
+                "",
+                DocumentKind.EXTERNAL,
+            )
+            and not is_releasing()
+        ):
+            return False
+        return super().can_publish()
 
 
 class ManualPage(DocumentPage):
@@ -558,6 +674,35 @@ class ExternalDocumentPage(DocumentPage):
         ),
     )
 
+    class Acquisition(models.TextChoices):
+        PASSIVE = "passive", _("Received (sent to us)")
+        ACTIVE = "active", _("Tracked (we looked it up)")
+
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    receiving_department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("receiving department"),
+    )
+    acquisition = models.CharField(
+        _("acquired"),
+        max_length=16,
+        choices=Acquisition.choices,
+        default=Acquisition.PASSIVE,
+    )
+    validity = models.CharField(
+        _("validity"),
+        max_length=16,
+        choices=ExternalValidity.choices,
+        default=ExternalValidity.CURRENT,
+    )
+    validity_checked_on = models.DateField(
+        _("validity last checked on"), null=True, blank=True
+    )
+
     parent_page_types = ["documents.ExternalDocumentIndexPage"]
     subpage_types: list[str] = []
     is_creatable = True
@@ -569,8 +714,11 @@ class ExternalDocumentPage(DocumentPage):
             FieldPanel("reference"),
             FieldPanel("edition"),
             FieldPanel("dated_reference"),
+            FieldPanel("received_on"),
+            FieldPanel("receiving_department"),
+            FieldPanel("acquisition"),
         ]
-        + [p for p in DocumentPage.content_panels[2:]]
+        + [p for p in DocumentPage.content_panels[2:6]]
     )
 
     class Meta:
@@ -632,6 +780,16 @@ class DocumentIssue(models.Model):
     )
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    training_required = models.BooleanField(
+        _("held until read and understood"), default=False
+    )
+    activated_at = models.DateTimeField(_("took effect at"), null=True, blank=True)
+    reviewed_on = models.DateField(
+        _("last reviewed on"),
+        null=True,
+        blank=True,
+        help_text=_("The last periodic review that kept this issue unchanged."),
+    )
 
     objects = DocumentIssueQuerySet.as_manager()
 
@@ -647,6 +805,11 @@ class DocumentIssue(models.Model):
                 fields=["document"],
                 condition=Q(status=IssueStatus.EFFECTIVE),
                 name="documents_issue_one_effective",
+            ),
+            models.UniqueConstraint(
+                fields=["document"],
+                condition=Q(status=IssueStatus.PENDING),
+                name="documents_issue_one_pending",
             ),
             models.CheckConstraint(
                 condition=Q(effective_date__gte=models.F("publish_date")),
@@ -669,3 +832,68 @@ class DocumentIssue(models.Model):
     def is_void(self) -> bool:
         """True for issues no longer in force (shown with the 作废 banner)."""
         return self.status in VOID_ISSUE_STATUSES
+
+
+class DistributionListEntry(Orderable):
+    """One line of a document's distribution list (分发列表): who receives copies
+    of each issue. Part of the draft, so it is approved with the issue."""
+
+    page = ParentalKey(
+        DocumentPage, on_delete=models.CASCADE, related_name="distribution_list"
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("holder"),
+    )
+    copies = models.PositiveSmallIntegerField(_("copies"), default=1)
+    location = models.CharField(_("location"), max_length=100, blank=True)
+    password_protected = models.BooleanField(
+        _("opening password"),
+        default=False,
+        help_text=_("The PDF opens only with a password shown to its holder."),
+    )
+
+    panels = [
+        FieldPanel("department"),
+        FieldPanel("holder"),
+        FieldPanel("copies"),
+        FieldPanel("location"),
+        FieldPanel("password_protected"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("distribution list entry")
+        verbose_name_plural = _("distribution list")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(department__isnull=False) | Q(holder__isnull=False),
+                name="documents_distribution_has_recipient",
+            ),
+            models.CheckConstraint(
+                condition=Q(copies__gte=1, copies__lte=99),
+                name="documents_distribution_copies_range",
+            ),
+        ]
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.department_id is None and self.holder_id is None:
+            raise ValidationError(_("Name a department or a holder."))
+
+    def __str__(self) -> str:
+        who = self.holder or self.department
+        return f"{who} × {self.copies}"
