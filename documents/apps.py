@@ -8,8 +8,12 @@ class DocumentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from wagtail.signals import page_published
+        from wagtail.signals import page_published, task_submitted, workflow_rejected
 
-        from .receivers import issue_on_publish
+        from .receivers import issue_on_publish, notify_author_of_return, notify_signers
 
         page_published.connect(issue_on_publish, dispatch_uid="shoukong_issue_publish")
+        task_submitted.connect(notify_signers, dispatch_uid="shoukong_notify_signers")
+        workflow_rejected.connect(
+            notify_author_of_return, dispatch_uid="shoukong_notify_return"
+        )

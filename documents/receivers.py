@@ -53,3 +53,49 @@ def _unchanged_since_last_issue(page: DocumentPage, revision) -> bool:
         and latest.body == str(released.body or "")
         and latest.source_sha256 == released.source_sha256
     )
+
+
+def notify_signers(sender, instance, user=None, **kwargs) -> None:
+    """A step started: e-mail the people who may sign it now."""
+    from django.contrib.auth import get_user_model
+
+    from . import approvals, notifications
+    from .models import CoSignTask, SignatureTask
+
+    task = instance.task.specific
+    if not isinstance(task, SignatureTask) or instance.status != "in_progress":
+        return
+    if (
+        isinstance(task, CoSignTask)
+        and len(approvals.involved_departments(instance)) < 2
+    ):
+        return  # skipped right after it starts (approvals.cosign_started)
+    document = instance.workflow_state.content_object
+    document = getattr(document, "specific", document)
+    if not isinstance(document, DocumentPage):
+        return
+    candidates = (
+        get_user_model()
+        .objects.filter(groups__in=task.groups.all(), is_active=True)
+        .distinct()
+    )
+    signers = [
+        u
+        for u in candidates
+        if approvals.may_sign(task=task, document=document, user=u, task_state=instance)
+    ]
+    notifications.workflow_step(document=document, step=task.name, users=signers)
+
+
+def notify_author_of_return(sender, instance, user=None, **kwargs) -> None:
+    """A document was returned: e-mail who submitted it, with the reason."""
+    from . import notifications
+
+    document = getattr(instance.content_object, "specific", instance.content_object)
+    if not isinstance(document, DocumentPage):
+        return
+    task_state = instance.current_task_state
+    comment = task_state.comment if task_state is not None else ""
+    notifications.workflow_returned(
+        document=document, comment=comment or "", users=[instance.requested_by]
+    )
