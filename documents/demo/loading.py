@@ -311,4 +311,7 @@ def demo_load(*, users_only: bool = False, reset_passwords: bool = False) -> Dem
     demo_users_ensure(report, reset_passwords=reset_passwords)
     if not users_only:
         demo_documents_ensure(report)
+        from .lifecycle import demo_lifecycle_ensure
+
+        demo_lifecycle_ensure(report, password=demo_password())
     return report
