@@ -234,6 +234,9 @@ SHOUKONG_RECALL_WORKING_DAYS = env_int("SHOUKONG_RECALL_WORKING_DAYS", 1)
 # Company-specific days off / extra working days on top of the statutory calendar.
 SHOUKONG_EXTRA_HOLIDAYS: tuple[str, ...] = ()
 SHOUKONG_EXTRA_WORKDAYS: tuple[str, ...] = ()
+# A TrueType CJK font for stamped PDF copies (.ttf/.ttc); empty: look for one
+# installed (WenQuanYi …), else reportlab's built-in STSong-Light.
+SHOUKONG_PDF_FONT = os.environ.get("SHOUKONG_PDF_FONT", "")
 DEFAULT_FROM_EMAIL = os.environ.get("SHOUKONG_FROM_EMAIL", "shoukong@localhost")
 SHOUKONG_DEMO_PASSWORD = os.environ.get("SHOUKONG_DEMO_PASSWORD", "shoukong-demo-2026")
 # Limits for text extraction from uploaded .docx/.pdf files.
