@@ -1,4 +1,4 @@
-"""The read-only REST API of the controlled-document library (``/api/v1/``).
+"""The REST API of the controlled-document library (``/api/v1/``): its reads.
 
 Staff read what they may read in the library: released documents, never
 unissued drafts (``DocumentPage.objects.visible_to_staff()``), and of an issued
@@ -9,7 +9,8 @@ come with their issues prefetched and parents are looked up in bulk
 (:func:`parent_numbers`). Documents are ordered naturally by number (``B99``
 before ``B100``), in SQL on the indexed ``number_sort`` column.
 
-Nothing here changes data; writes go through :mod:`documents.services`.
+Nothing here changes data: the writes (create, submit, sign, copies) are in
+:mod:`documents.api_lifecycle`, through the services.
 """
 
 from __future__ import annotations
@@ -47,10 +48,10 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
-from . import numbering, permissions
+from . import approvals, distribution, numbering, permissions
 from .library import in_library_order
-from .lifecycle import DocumentKind, DocumentStatus, IssueStatus, Tier
-from .models import DocumentIssue, DocumentPage
+from .lifecycle import CopyKind, DocumentKind, DocumentStatus, IssueStatus, Tier
+from .models import ControlledCopy, DocumentIssue, DocumentPage
 
 # --- helpers -----------------------------------------------------------------------
 
@@ -159,6 +160,75 @@ def _absolute(request, url: str | None) -> str | None:
     return request.build_absolute_uri(url) if request is not None else url
 
 
+def distribution_entries(page: DocumentPage) -> list[dict]:
+    """The page's distribution list (分发列表): who receives copies of an issue.
+
+    Works on a saved page (one query) and on a page whose list was just changed
+    in memory (a draft before its revision is published)."""
+    entries = page.distribution_list.all().select_related("department", "holder")
+    return [
+        {
+            "department": entry.department.name if entry.department_id else None,
+            "holder": entry.holder.get_username() if entry.holder_id else None,
+            "copies": entry.copies,
+            "location": entry.location,
+            "password_protected": entry.password_protected,
+        }
+        for entry in entries
+    ]
+
+
+def copy_pdf_url(request, number: str, label: str, copy_number: int) -> str | None:
+    """Where the API serves the stamped PDF of one controlled copy."""
+    url = reverse("api:copy-pdf", kwargs={"number": number, "label": label})
+    return _absolute(request, f"{url}?copy={copy_number}")
+
+
+def visible_copies(issue: DocumentIssue, user) -> list[ControlledCopy]:
+    """The controlled copies of ``issue`` that ``user`` may see: all of them for
+    document control (文控), otherwise those they or their department hold
+    (never the original, 受控01, kept by document control)."""
+    copies = issue.copies.filter(kind=CopyKind.CONTROLLED).select_related(
+        "department", "holder"
+    )
+    if not distribution.is_document_controller(user):
+        mine = Q(holder=user)
+        department = distribution.department_of(user)
+        if department is not None:
+            mine |= Q(holder__isnull=True, department=department)
+        copies = copies.filter(mine).exclude(copy_number=distribution.ORIGINAL_COPY)
+    return list(copies.order_by("copy_number"))
+
+
+def distribution_data(page: DocumentPage, request) -> dict:
+    """The distribution list and the copies of the issue shown (see
+    :func:`shown_issue`) that the requesting user may see."""
+    issue = shown_issue(page)
+    user = getattr(request, "user", None)
+    copies = []
+    if issue is not None and page.number and user is not None:
+        copies = [
+            {
+                "copy": copy.copy_label,
+                "copy_number": copy.copy_number,
+                "holder": copy.holder.get_username() if copy.holder_id else None,
+                "department": copy.department.name if copy.department_id else None,
+                "location": copy.location,
+                "status": copy.status,
+                "password_protected": bool(copy.open_password),
+                "url": copy_pdf_url(
+                    request, page.number, issue.label, copy.copy_number
+                ),
+            }
+            for copy in visible_copies(issue, user)
+        ]
+    return {
+        "entries": distribution_entries(page),
+        "issue": issue.label if issue is not None else None,
+        "copies": copies,
+    }
+
+
 # --- permissions -----------------------------------------------------------------
 
 
@@ -174,6 +244,76 @@ class CanViewLibrary(BasePermission):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
+
+
+class SignatureSummarySerializer(serializers.Serializer):
+    meaning = serializers.CharField(
+        help_text="co_signed, reviewed, approved or checked."
+    )
+    user = serializers.CharField(help_text="The signer's username.")
+    department = serializers.CharField(
+        allow_null=True, help_text="The department a co-signature is for."
+    )
+    signed_at = serializers.DateTimeField()
+    issue = serializers.CharField(help_text="The issue the signature releases.")
+
+
+class WorkflowSummarySerializer(serializers.Serializer):
+    """Where a document stands in its approval chain (null when it is in none)."""
+
+    status = serializers.CharField(help_text="in_progress or needs_changes.")
+    step = serializers.CharField(
+        allow_null=True, help_text="The name of the current step."
+    )
+    step_type = serializers.CharField(
+        allow_null=True, help_text="CoSignTask, SignOffTask or PreIssueCheckTask."
+    )
+    may_act = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Usernames of those who may sign or return the current step.",
+    )
+    comment = serializers.CharField(
+        allow_blank=True, help_text="The reason it was returned, if it was."
+    )
+    signatures = SignatureSummarySerializer(many=True)
+
+
+class DistributionEntrySerializer(serializers.Serializer):
+    """One line of the distribution list: a department or a person."""
+
+    department = serializers.CharField(allow_null=True)
+    holder = serializers.CharField(allow_null=True, help_text="A username.")
+    copies = serializers.IntegerField(min_value=1, max_value=99)
+    location = serializers.CharField(allow_blank=True)
+    password_protected = serializers.BooleanField()
+
+
+class CopySummarySerializer(serializers.Serializer):
+    """A controlled copy of the issue shown."""
+
+    copy = serializers.CharField(help_text="e.g. 受控02.")
+    copy_number = serializers.IntegerField()
+    holder = serializers.CharField(allow_null=True, help_text="A username.")
+    department = serializers.CharField(allow_null=True)
+    location = serializers.CharField(allow_blank=True)
+    status = serializers.CharField(
+        help_text="issued, returned, lost, kept or destroyed."
+    )
+    password_protected = serializers.BooleanField()
+    url = serializers.URLField(help_text="The stamped PDF of this copy.")
+
+
+class DistributionSerializer(serializers.Serializer):
+    entries = DistributionEntrySerializer(
+        many=True, help_text="The distribution list (分发列表)."
+    )
+    issue = serializers.CharField(
+        allow_null=True, help_text="The issue whose copies are listed."
+    )
+    copies = CopySummarySerializer(
+        many=True,
+        help_text="All copies for document control; otherwise the requester's own.",
+    )
 
 
 class DocumentIssueSerializer(serializers.ModelSerializer):
@@ -295,6 +435,10 @@ class DocumentDetailSerializer(DocumentSerializer):
     children = serializers.SerializerMethodField(
         help_text="Numbers of the child documents, in natural order."
     )
+    workflow = serializers.SerializerMethodField(
+        help_text="The approval in progress, or null."
+    )
+    distribution = serializers.SerializerMethodField()
 
     class Meta(DocumentSerializer.Meta):
         fields = DocumentSerializer.Meta.fields + [
@@ -303,6 +447,8 @@ class DocumentDetailSerializer(DocumentSerializer):
             "storage_location",
             "text_excerpt",
             "children",
+            "workflow",
+            "distribution",
         ]
         read_only_fields = fields
 
@@ -313,6 +459,14 @@ class DocumentDetailSerializer(DocumentSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_children(self, page: DocumentPage) -> list[str]:
         return self.context.get("children", [])
+
+    @extend_schema_field(WorkflowSummarySerializer(allow_null=True))
+    def get_workflow(self, page: DocumentPage) -> dict | None:
+        return approvals.workflow_summary(page)
+
+    @extend_schema_field(DistributionSerializer)
+    def get_distribution(self, page: DocumentPage) -> dict:
+        return distribution_data(page, self.context.get("request"))
 
 
 class DocumentFilterSerializer(serializers.Serializer):

@@ -420,6 +420,11 @@ def _task_act(
         raise ValidationError(
             gettext("Unknown action: %(action)s") % {"action": action}
         )
+    if Signature.objects.filter(task_state=task_state, user=user).exists():
+        # A double click or a second device: the first signature stands.
+        raise InvalidTransition(
+            gettext("signed"), gettext("signed again"), gettext("This approval step")
+        )
     if not may_sign(task=task, document=document, user=user, task_state=task_state):
         raise PermissionDenied(gettext("This step is not yours to sign."))
     comment = (comment or "").strip()

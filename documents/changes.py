@@ -30,6 +30,7 @@ from .lifecycle import (
     DocumentKind,
     DocumentStatus,
     ExternalValidity,
+    InvalidTransition,
     IssueStatus,
     ReviewOutcome,
     WithdrawalStatus,
@@ -68,6 +69,12 @@ def change_request_create(
         raise ValidationError(_("Only documents in use can be changed."))
     if source not in ChangeSource.values:
         raise ValidationError(_("Unknown source of the change."))
+    if (
+        ChangeRequest.objects.open()
+        .filter(document=document, requested_by=user, reason=reason.strip())
+        .exists()
+    ):
+        raise ValidationError(_("You have already proposed this change."))
     request = ChangeRequest(
         document=document,
         requested_by=user,
@@ -162,6 +169,10 @@ def review_record(
         raise ValidationError(_("Only a document in force is reviewed."))
     if outcome not in ReviewOutcome.values:
         raise ValidationError(_("Unknown review outcome."))
+    if DocumentReview.objects.filter(
+        issue=issue, reviewed_on=timezone.localdate()
+    ).exists():
+        raise ValidationError(_("This issue has already been reviewed today."))
     change_request = None
     if outcome == ReviewOutcome.CHANGE:
         change_request = change_request_create(
@@ -258,6 +269,13 @@ def withdrawal_decide(
     document = request.document.specific
     if user.pk == request.requested_by_id:
         raise PermissionDenied(_("You cannot approve your own request."))
+    if request.status not in (
+        WithdrawalStatus.REQUESTED,
+        WithdrawalStatus.DEPARTMENT_APPROVED,
+    ):
+        raise InvalidTransition(
+            request.status, WithdrawalStatus.APPROVED, _("Withdrawal")
+        )
     if request.status == WithdrawalStatus.REQUESTED:
         if not is_department_head(user, document.department):
             raise PermissionDenied(

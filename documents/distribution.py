@@ -107,7 +107,8 @@ def issue_distribute(*, user, issue: DocumentIssue) -> list[ControlledCopy]:
         ControlledCopy.objects.create(
             issue=issue,
             copy_number=ORIGINAL_COPY,
-            department=department_of(user) if user is not None else None,
+            # Kept by document control, not lent to the issuer's department.
+            department=None,
             location=_("Document control archive"),
             issued_by=user if user is not None and user.is_authenticated else None,
         )
@@ -412,6 +413,8 @@ def can_open_copy(user, copy: ControlledCopy) -> bool:
         return True
     if copy.status != CopyStatus.ISSUED and copy.status != CopyStatus.KEPT:
         return False
+    if copy.copy_number == ORIGINAL_COPY and copy.kind == CopyKind.CONTROLLED:
+        return False  # the original stays with document control
     if copy.holder_id:
         return copy.holder_id == user.pk
     return copy.department_id is not None and department_of(user) == copy.department
@@ -470,6 +473,8 @@ def copy_password_show(*, user, copy: ControlledCopy) -> str:
     """The opening password, for the holder only; each showing is recorded."""
     if not copy.open_password:
         return ""
+    if not user.is_active or copy.status not in (CopyStatus.ISSUED, CopyStatus.KEPT):
+        raise PermissionDenied(_("This copy is no longer in your hands."))
     if not (
         copy.holder_id == user.pk
         or (

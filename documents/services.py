@@ -288,7 +288,9 @@ def document_attach_source(
     """Attach the original .docx/.pdf and its extracted text to a document.
 
     The caller extracts the text first (``documents.extraction``), outside any
-    transaction, so a bad file is refused before anything is written.
+    transaction, so a bad file is refused before anything is written. The
+    revision saved is ``document`` as given: pass the draft as it should stand
+    (``get_latest_revision_as_object()`` for one edited only in revisions).
     """
     permissions.ensure_can_edit_document(user, document)
     digest = sha256 or hashlib.sha256(content).hexdigest()

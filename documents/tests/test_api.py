@@ -52,6 +52,8 @@ DETAIL_FIELDS = LIST_FIELDS | {
     "storage_location",
     "text_excerpt",
     "children",
+    "workflow",
+    "distribution",
 }
 
 
@@ -213,7 +215,9 @@ class TestAuthentication:
         assert client.get(LIST_URL).status_code in (401, 403)
 
     def test_writes_are_not_allowed(self, api, procedure):
-        assert api.post(LIST_URL, {}, format="json").status_code == 405
+        # Drafts are created by POST on the list (test_api_lifecycle.py); a
+        # document is never replaced nor deleted through the API.
+        assert api.put(detail_url("B05"), {}, format="json").status_code == 405
         assert api.delete(detail_url("B05")).status_code == 405
 
 
