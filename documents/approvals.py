@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import LogContext, get_active_log_context, log
 from wagtail.models import Task, TaskState, Workflow, WorkflowState, WorkflowTask
@@ -217,7 +217,9 @@ def actions_for(*, task: SignatureTask, document: DocumentPage, user) -> list:
 
 class SignForm(forms.Form):
     comment = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=pgettext_lazy("signature", "Comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     password = forms.CharField(
         label=_("Your password"),
@@ -666,3 +668,35 @@ def task_states_awaiting(user) -> list[TaskState]:
             state.document = document
             result.append(state)
     return result
+
+
+@transaction.atomic
+def chain_realign(*, user, document: DocumentPage) -> bool:
+    """After the admin's Resubmit, restart at the first step not signed for the
+    changed content (as :func:`document_submit` does): Wagtail's ``resume()``
+    restarts the step that returned it, and a pre-issue check would then find
+    no signatures on the new revision and return it again, forever."""
+    state = document.current_workflow_state
+    if state is None or state.status != WorkflowState.STATUS_IN_PROGRESS:
+        return False
+    current = state.current_task_state
+    if current is None or current.status != TaskState.STATUS_IN_PROGRESS:
+        return False
+    first = state.get_next_task()
+    if first is None or first.pk == current.task_id:
+        return False
+    order = dict(
+        WorkflowTask.objects.filter(workflow=state.workflow).values_list(
+            "task_id", "sort_order"
+        )
+    )
+    if order.get(first.pk, 0) >= order.get(current.task_id, 0):
+        return False
+    current.status = TaskState.STATUS_CANCELLED
+    current.finished_at = timezone.now()
+    current.finished_by = user
+    current.save(update_fields=["status", "finished_at", "finished_by"])
+    state.current_task_state = None
+    state.save(update_fields=["current_task_state"])
+    state.update(user=user, next_task=first.specific)
+    return True
