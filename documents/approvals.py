@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import LogContext, get_active_log_context, log
-from wagtail.models import Task, TaskState, Workflow, WorkflowState, WorkflowTask
+from wagtail.models import TaskState, Workflow, WorkflowState, WorkflowTask
 
 from . import labels, permissions, roles
 from .lifecycle import (
@@ -650,10 +650,23 @@ def workflow_summary(document: DocumentPage) -> dict | None:
 
 def task_states_awaiting(user) -> list[TaskState]:
     """Steps ``user`` may sign now (the dashboard's "my approvals")."""
+    if user is None or not user.is_authenticated:
+        return []
+    # Only steps of the user's roles are looked at one by one.
+    task_ids: set[int] = set()
+    for model in (SignOffTask, CoSignTask, PreIssueCheckTask):
+        task_ids.update(
+            model.objects.filter(active=True, groups__in=user.groups.all()).values_list(
+                "pk", flat=True
+            )
+        )
+    if not task_ids:
+        return []
     states = (
         TaskState.objects.filter(status=TaskState.STATUS_IN_PROGRESS)
-        .filter(task__in=Task.objects.filter(active=True))
-        .select_related("workflow_state", "task")
+        .filter(task_id__in=task_ids)
+        .exclude(pk__in=Signature.objects.filter(user=user).values("task_state_id"))
+        .select_related("workflow_state", "task", "revision")
     )
     result = []
     for state in states:

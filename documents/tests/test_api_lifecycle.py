@@ -440,7 +440,12 @@ def test_copy_of_another_department_and_the_original(clients):
 def test_errors_name_the_reason(clients):
     number = create_procedure(clients["controller"]).json()["number"]
     clients["controller"].post(url(number, "submit/"))
-    english = approve(clients["gm"], number, HTTP_ACCEPT_LANGUAGE="en")
+    english = clients["gm"].post(
+        url(number, "approve/"),
+        {"password": PASSWORD},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert english.status_code == 403
     assert english.json() == {"detail": "This step is not yours to sign."}
     # Messages go through gettext: the REST framework's own are translated.

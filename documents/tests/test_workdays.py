@@ -375,3 +375,12 @@ def test_company_overrides_reject_bad_settings(
     settings.SHOUKONG_EXTRA_WORKDAYS = workdays
     with pytest.raises(ImproperlyConfigured, match=message):
         company_overrides()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # The assertions above match the English messages.
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 import unicodedata
 
@@ -39,9 +40,10 @@ class Command(BaseCommand):
     def handle(self, *args, users_only=False, reset_passwords=False, **options):
         # The demo creates a superuser with a known password: never by accident
         # on a production site.
-        if settings.SETTINGS_MODULE.endswith(".production") and not options.get(
-            "allow_production"
-        ):
+        module = settings.SETTINGS_MODULE or os.environ.get(
+            "DJANGO_SETTINGS_MODULE", ""
+        )
+        if module.endswith(".production") and not options.get("allow_production"):
             raise CommandError(
                 _(
                     "Refusing to load demo users with production settings; "
