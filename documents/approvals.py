@@ -713,3 +713,16 @@ def chain_realign(*, user, document: DocumentPage) -> bool:
     state.save(update_fields=["current_task_state"])
     state.update(user=user, next_task=first.specific)
     return True
+
+
+def may_cancel(*, user, document: DocumentPage) -> bool:
+    """Only the author (who submitted or owns it) and document control withdraw
+    a document from its chain; a signer who disagrees returns it with a reason."""
+    from .distribution import is_document_controller
+
+    state = document.current_workflow_state
+    if state is None or user is None or not user.is_authenticated:
+        return False
+    return user.pk in {state.requested_by_id, document.owner_id} or (
+        is_document_controller(user)
+    )

@@ -181,7 +181,11 @@ def sign_from_the_editor_without_saving(request, page):
     signature just given would name a revision that is never issued. A signer
     who wants a change saves a draft, or returns the document with a comment.
     """
-    if request.method != "POST" or not request.POST.get("action-workflow-action"):
+    if request.method != "POST":
+        return None
+    if request.POST.get("action-cancel-workflow"):
+        return _refuse_cancel_unless_allowed(request, page)
+    if not request.POST.get("action-workflow-action"):
         return None
     import json
 
@@ -616,3 +620,42 @@ def realign_a_resubmitted_chain(request, page):
     specific = page.specific
     if isinstance(specific, DocumentPage):
         approvals.chain_realign(user=request.user, document=specific)
+
+
+def _refuse_cancel_unless_allowed(request, page):
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from . import approvals
+    from .models import DocumentPage
+
+    specific = page.specific
+    if not isinstance(specific, DocumentPage) or approvals.may_cancel(
+        user=request.user, document=specific
+    ):
+        return None
+    messages.error(
+        request,
+        _("Only the author or document control may cancel the approval."),
+    )
+    return redirect(reverse("wagtailadmin_pages:edit", args=(page.pk,)))
+
+
+@hooks.register("construct_page_action_menu")
+def hide_cancel_from_signers(menu_items, request, context):
+    """Signers return a document with a reason; they don't cancel its chain."""
+    from . import approvals
+    from .models import DocumentPage
+
+    page = context.get("page")
+    specific = getattr(page, "specific", None)
+    if not isinstance(specific, DocumentPage):
+        return
+    if approvals.may_cancel(user=request.user, document=specific):
+        return
+    menu_items[:] = [
+        item
+        for item in menu_items
+        if getattr(item, "name", "") not in ("action-cancel-workflow",)
+        and type(item).__name__ != "RestartWorkflowMenuItem"
+    ]

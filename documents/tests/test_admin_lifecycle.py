@@ -544,3 +544,14 @@ def test_the_editor_refuses_an_action_that_is_not_yours(client, users, procedure
     assert response.status_code == 302
     assert not Signature.objects.exists()
     assert ProcedurePage.objects.get(pk=procedure.pk).get_latest_revision() == revision
+
+
+def test_signers_cannot_cancel_the_chain_but_the_author_can(client, users, procedure):
+    edit_url = reverse("wagtailadmin_pages:edit", args=(procedure.pk,))
+    client.force_login(users["tech_manager"])
+    assert 'name="action-cancel-workflow"' not in client.get(edit_url).content.decode()
+    client.post(edit_url, {"action-cancel-workflow": "true"})
+    procedure = ProcedurePage.objects.get(pk=procedure.pk)
+    assert procedure.current_workflow_state.status == "in_progress"
+    assert approvals.may_cancel(user=users["controller"], document=procedure)
+    assert not approvals.may_cancel(user=users["gm"], document=procedure)
