@@ -281,7 +281,7 @@ class TestLibrary:
         assert set(groups) == set(roles.ROLES)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_allocation_never_hands_out_a_number_twice(library, departments):
     """Real concurrent writers (meaningful on PostgreSQL, serialised on SQLite)."""
     results: list[str] = []
