@@ -462,6 +462,12 @@ class DocumentDetailSerializer(DocumentSerializer):
 
     @extend_schema_field(WorkflowSummarySerializer(allow_null=True))
     def get_workflow(self, page: DocumentPage) -> dict | None:
+        # Return comments and who signs are for those involved, not all staff.
+        from .api_lifecycle import may_see_draft
+
+        request = self.context.get("request")
+        if request is None or not may_see_draft(request.user, page):
+            return None
         return approvals.workflow_summary(page)
 
     @extend_schema_field(DistributionSerializer)

@@ -426,6 +426,20 @@ class DocumentCreateSerializer(serializers.Serializer):
         return attrs
 
 
+class DocumentReviseSerializer(DocumentCreateSerializer):
+    """Changes to a draft (or the next issue's draft); every field optional."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("tier", "kind", "parent"):
+            self.fields.pop(name)
+        for field in self.fields.values():
+            field.required = False
+
+    def validate(self, attrs: dict) -> dict:
+        return attrs
+
+
 class ApproveSerializer(serializers.Serializer):
     password = serializers.CharField(
         required=False,
@@ -556,6 +570,40 @@ def document_create_from(*, user, data: dict) -> DocumentPage:
     return page
 
 
+def document_revise_from(*, user, page: DocumentPage, data: dict) -> DocumentPage:
+    """Save a new revision of ``page``'s draft with ``data`` applied (the next
+    issue is prepared this way; it is released only through the chain)."""
+    permissions.ensure_can_edit_document(user, page)
+    if page.workflow_in_progress:
+        raise InvalidTransition(_("in approval"), _("changed"), _("Document"))
+    upload = data.get("source_file")
+    source = extract_upload(upload) if upload is not None else None
+    with transaction.atomic():
+        draft = page.get_latest_revision_as_object()
+        for name in ("title", "department", *PAGE_FIELDS):
+            if name in data:
+                setattr(draft, name, data[name])
+        if "involved_departments" in data:
+            draft.involved_departments.set(data["involved_departments"])
+        if "distribution" in data:
+            draft.distribution_list.set(
+                [DistributionListEntry(**entry) for entry in data["distribution"]]
+            )
+        if source is not None:
+            filename, content, result = source
+            services.document_attach_source(
+                user=user,
+                document=draft,
+                filename=filename,
+                content=content,
+                text=result.text,
+                sha256=result.sha256,
+            )
+        else:
+            draft.save_revision(user=user, log_action=True)
+    return DocumentPage.objects.get(pk=page.pk).specific
+
+
 # --- views -------------------------------------------------------------------------
 
 NUMBER = OpenApiParameter(
@@ -621,6 +669,41 @@ class DocumentListCreateView(LifecycleErrorsMixin, api.DocumentListView):
             "distribution": api.distribution_data(page, request),
         }
         return Response(answer, status=status.HTTP_201_CREATED)
+
+
+class DocumentReviseView(LifecycleAPIView):
+    """Change a draft before it is submitted: the text, the planned effective
+    date, the departments involved, the distribution list, the source file."""
+
+    @extend_schema(
+        tags=["approval"],
+        summary="Change the draft",
+        parameters=[NUMBER],
+        request={
+            "application/json": DocumentReviseSerializer,
+            "multipart/form-data": DocumentReviseSerializer,
+        },
+        responses={200: DocumentCreatedSerializer, **_refusals(400, 403, 404, 409)},
+    )
+    def patch(self, request, number: str):
+        page = document_for(request.user, number, drafts=True)
+        params = DocumentReviseSerializer(
+            data=request_data(request), context={"request": request}
+        )
+        params.is_valid(raise_exception=True)
+        page = document_revise_from(
+            user=request.user, page=page, data=params.validated_data
+        )
+        return Response(
+            {
+                "number": page.number,
+                "title": page.get_latest_revision_as_object().title,
+                "status": page.status,
+                "url": api._absolute(request, page.get_permalink()),
+                "workflow": approvals.workflow_summary(page),
+                "distribution": api.distribution_data(page, request),
+            }
+        )
 
 
 class DocumentSubmitView(LifecycleAPIView):

@@ -20,6 +20,11 @@ urlpatterns = [
         name="document-detail",
     ),
     path(
+        "documents/<str:number>/draft/",
+        api_lifecycle.DocumentReviseView.as_view(),
+        name="document-draft",
+    ),
+    path(
         "documents/<str:number>/submit/",
         api_lifecycle.DocumentSubmitView.as_view(),
         name="document-submit",

@@ -155,9 +155,23 @@ def involved_departments(task_state: TaskState) -> list[Department]:
 
 
 def is_author(document: DocumentPage, task_state: TaskState, user) -> bool:
-    """The person who submitted the document, or owns it, does not sign it."""
+    """Who submitted the document, owns it, or wrote any of its revisions since
+    the chain started does not sign it: nobody approves their own text."""
     workflow_state = task_state.workflow_state
-    return user.pk in {workflow_state.requested_by_id, document.owner_id}
+    if user.pk in {workflow_state.requested_by_id, document.owner_id}:
+        return True
+    return document.revisions.filter(
+        user_id=user.pk, created_at__gte=workflow_state.created_at
+    ).exists()
+
+
+def _department_signed(task_state: TaskState):
+    """The owning department according to the revision being signed."""
+    cache = getattr(task_state, "_owning_department_id", None)
+    if cache is None:
+        cache = task_state.revision.as_object().department_id
+        task_state._owning_department_id = cache
+    return cache
 
 
 def _current_task_state(document: DocumentPage) -> TaskState | None:
@@ -185,7 +199,7 @@ def may_sign(
         return False
     department = user_department(user)
     if task.own_department_only and (
-        department is None or department.pk != document.department_id
+        department is None or department.pk != _department_signed(task_state)
     ):
         return False
     signed = Signature.objects.filter(task_state=task_state)
@@ -333,6 +347,10 @@ def pre_issue_failures(
     if "attachments" in checks:
         if attachments_complete is False:
             failures.append(gettext("The attachments are not complete."))
+        elif attachments_complete is not True:
+            failures.append(
+                gettext("Document control has not confirmed the attachments.")
+            )
         unissued = [
             child.specific
             for child in document.get_children().specific()
@@ -544,10 +562,22 @@ def document_submit(*, user, document: DocumentPage) -> WorkflowState:
         raise InvalidTransition(
             gettext("in approval"), gettext("submitted"), gettext("Document")
         )
-    if document.effective_on and document.effective_on < timezone.localdate():
+    # What is submitted is the latest revision, not the row (the issue in force).
+    draft = document.get_latest_revision_as_object()
+    if draft.effective_on and draft.effective_on < timezone.localdate():
         raise ValidationError(
             gettext("The planned effective date %(date)s has passed.")
-            % {"date": document.effective_on.isoformat()}
+            % {"date": draft.effective_on.isoformat()}
+        )
+    latest = document.issues.newest_first().first()
+    if latest is not None and (
+        latest.title == draft.title
+        and latest.body == str(draft.body or "")
+        and latest.source_sha256 == draft.source_sha256
+    ):
+        raise ValidationError(
+            gettext("Nothing has changed since issue %(label)s.")
+            % {"label": latest.label}
         )
     state = document.current_workflow_state
     with LogContext(user=user):

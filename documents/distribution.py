@@ -151,7 +151,8 @@ def issue_distribute(*, user, issue: DocumentIssue) -> list[ControlledCopy]:
 
 
 def training_complete(issue: DocumentIssue) -> bool:
-    return not issue.acknowledgements.pending().exists()
+    # Someone who has left (inactive) no longer holds the issue back.
+    return not issue.acknowledgements.pending().filter(user__is_active=True).exists()
 
 
 def issue_is_due(issue: DocumentIssue, today: date) -> bool:

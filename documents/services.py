@@ -432,6 +432,10 @@ def issue_create(
         stale.status = IssueStatus.OBSOLETE
         stale.withdrawn_at = timezone.now()
         stale.save(update_fields=["status", "withdrawn_at"])
+        from . import distribution
+
+        # Its copies were handed out when it was approved: call them back.
+        distribution.recalls_open(user=user, issue=stale, today=publish_date)
 
     issue = DocumentIssue.objects.create(
         document=document,
@@ -453,7 +457,10 @@ def issue_create(
     # The signatures on the released revision now name the issue they released,
     # and accepted change requests are done.
     Signature.objects.filter(
-        document=document, revision=revision, issue__isnull=True
+        document=document,
+        revision=revision,
+        issue__isnull=True,
+        task_state__status="approved",
     ).update(issue=issue, issue_label=label)
     ChangeRequest.objects.filter(
         document=document, status=ChangeRequestStatus.ACCEPTED

@@ -659,3 +659,33 @@ def hide_cancel_from_signers(menu_items, request, context):
         if getattr(item, "name", "") not in ("action-cancel-workflow",)
         and type(item).__name__ != "RestartWorkflowMenuItem"
     ]
+
+
+def _documents_type(page_class) -> bool:
+    from .lifecycle import DocumentKind
+    from .models import DocumentPage
+
+    return (
+        isinstance(page_class, type)
+        and issubclass(page_class, DocumentPage)
+        and page_class.document_kind != DocumentKind.EXTERNAL
+    )
+
+
+@hooks.register("before_create_page")
+def create_documents_as_drafts(request, parent_page, page_class):
+    """A new controlled document is a draft: "Publish" on the create form saves
+    it as one (it is released only through its approval chain)."""
+    if request.method == "POST" and _documents_type(page_class):
+        if "action-publish" in request.POST:
+            request.POST = request.POST.copy()
+            del request.POST["action-publish"]
+
+
+@hooks.register("before_copy_page")
+def copy_documents_as_drafts(request, page):
+    """Copies of controlled documents are new drafts, never published."""
+    if request.method == "POST" and _documents_type(type(page.specific)):
+        if "publish_copies" in request.POST:
+            request.POST = request.POST.copy()
+            del request.POST["publish_copies"]

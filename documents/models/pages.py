@@ -310,6 +310,9 @@ class DocumentPage(Page):
     objects = DocumentPageManager()
 
     base_form_class = DocumentPageForm
+    # No go-live or expiry dates: an issue takes effect on its effective date
+    # (documents_daily), and nothing approved expires by itself.
+    settings_panels: list = []
     is_creatable = False
     subpage_types: list[str] = []
     template = "documents/document_detail.html"

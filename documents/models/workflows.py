@@ -73,11 +73,20 @@ class SignatureTask(Task):
         return approvals.form_for(task=self, action=action)
 
     def on_action(self, task_state, user, action_name, **kwargs):
-        from .. import approvals
+        from django.core.exceptions import PermissionDenied, ValidationError
 
-        approvals.task_act(
-            task_state=task_state, user=user, action=action_name, **kwargs
-        )
+        from .. import approvals
+        from ..lifecycle import InvalidTransition
+
+        try:
+            approvals.task_act(
+                task_state=task_state, user=user, action=action_name, **kwargs
+            )
+        except (InvalidTransition, ValidationError) as error:
+            # A stale modal or a missing reason: a refusal page, never a 500.
+            raise PermissionDenied(
+                " ".join(getattr(error, "messages", [str(error)]))
+            ) from error
 
     def user_can_access_editor(self, obj, user):
         return self.user_may_sign(obj, user)

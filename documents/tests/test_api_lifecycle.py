@@ -258,12 +258,26 @@ def test_acceptance_flow_through_the_api(clients, users):
     )
     assert clients["gm"].post(url(number, "issues/A/acknowledge/")).status_code == 403
 
-    # Issue B: a new revision, signed again; the detail shows who may act.
-    page = ProcedurePage.objects.get(number=number)
-    page.body = "<p>变更的申请、评估、批准与回顾。</p>"
-    page.save_revision(user=users["controller"])
+    # Issue B: the draft changed through the API, signed again; the detail
+    # shows who may act to those involved, not to all staff.
+    changed = controller.patch(
+        url(number, "draft/"),
+        {"body": "变更的申请、评估、批准与回顾。", "change_summary": "增加回顾"},
+        format="json",
+    )
+    assert changed.status_code == 200, changed.json()
+    assert clients["staff"].patch(
+        url(number, "draft/"), {"body": "x"}, format="json"
+    ).status_code in (403, 404)
     assert controller.post(url(number, "submit/")).status_code == 200
-    in_review = clients["staff"].get(url(number)).json()
+    assert clients["staff"].get(url(number)).json()["workflow"] is None
+    assert (
+        controller.patch(
+            url(number, "draft/"), {"body": "y"}, format="json"
+        ).status_code
+        == 409
+    )
+    in_review = controller.get(url(number)).json()
     assert in_review["current_issue"] == "A"
     assert in_review["workflow"]["step_type"] == "CoSignTask"
     assert in_review["workflow"]["may_act"] == ["market_manager", "tech_manager"]
