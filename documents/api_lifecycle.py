@@ -60,7 +60,6 @@ from .models import (
     ManualPage,
     OtherDocumentPage,
     ProcedurePage,
-    Signature,
     SignatureTask,
     WorkInstructionPage,
 )
@@ -734,12 +733,6 @@ class DocumentActView(LifecycleAPIView):
         page = document_for(request.user, number, drafts=True)
         params = self.params_class(data=request_data(request))
         params.is_valid(raise_exception=True)
-        step = page.current_workflow_task_state
-        if (
-            step is not None
-            and Signature.objects.filter(task_state=step, user=request.user).exists()
-        ):
-            raise Conflict(_("You have already signed this step."))
         result = approvals.document_act(
             user=request.user,
             document=page,

@@ -139,11 +139,6 @@ def workflows_ensure() -> dict[str, Workflow]:
 # --- Who may sign --------------------------------------------------------------------
 
 
-def user_department(user) -> Department | None:
-    profile = getattr(user, "staff_profile", None)
-    return profile.department if profile is not None else None
-
-
 def involved_departments(task_state: TaskState) -> list[Department]:
     """Departments involved according to the revision being signed."""
     cache = getattr(task_state, "_involved_departments", None)
@@ -197,7 +192,7 @@ def may_sign(
     # Signatures belong to roles, not to administrators: no superuser bypass.
     if not task.groups.filter(id__in=user.groups.all()).exists():
         return False
-    department = user_department(user)
+    department = permissions.department_of(user)
     if task.own_department_only and (
         department is None or department.pk != _department_signed(task_state)
     ):
@@ -474,7 +469,9 @@ def _task_act(
                 )
         latest = document.issues.newest_first().first()
         label = labels.next_label(latest.label if latest else None)
-        department = user_department(user) if isinstance(task, CoSignTask) else None
+        department = (
+            permissions.department_of(user) if isinstance(task, CoSignTask) else None
+        )
         Signature.objects.create(
             document=document,
             revision=task_state.revision,
@@ -570,11 +567,7 @@ def document_submit(*, user, document: DocumentPage) -> WorkflowState:
             % {"date": draft.effective_on.isoformat()}
         )
     latest = document.issues.newest_first().first()
-    if latest is not None and (
-        latest.title == draft.title
-        and latest.body == str(draft.body or "")
-        and latest.source_sha256 == draft.source_sha256
-    ):
+    if latest is not None and latest.releases_same_content(draft):
         raise ValidationError(
             gettext("Nothing has changed since issue %(label)s.")
             % {"label": latest.label}
@@ -626,6 +619,23 @@ def document_act(
     )
 
 
+def signers_of(*, task: SignatureTask, document: DocumentPage, task_state) -> list:
+    """The active users who may sign ``task_state`` now."""
+    from django.contrib.auth import get_user_model
+
+    candidates = (
+        get_user_model()
+        .objects.filter(groups__in=task.groups.all(), is_active=True)
+        .select_related("staff_profile")
+        .distinct()
+    )
+    return [
+        user
+        for user in candidates
+        if may_sign(task=task, document=document, user=user, task_state=task_state)
+    ]
+
+
 # --- Reads ----------------------------------------------------------------------------
 
 
@@ -638,24 +648,10 @@ def workflow_summary(document: DocumentPage) -> dict | None:
     task = task_state.task.specific if task_state else None
     signers: list[str] = []
     if isinstance(task, SignatureTask) and state.status == state.STATUS_IN_PROGRESS:
-        candidates = (
-            task.groups.model.objects.none()
-            if False
-            else Group.objects.filter(pk__in=task.groups.all()).values_list(
-                "user", flat=True
-            )
-        )
-        from django.contrib.auth import get_user_model
-
-        for candidate in (
-            get_user_model()
-            .objects.filter(pk__in=candidates, is_active=True)
-            .select_related("staff_profile")
-        ):
-            if may_sign(
-                task=task, document=document, user=candidate, task_state=task_state
-            ):
-                signers.append(candidate.get_username())
+        signers = [
+            u.get_username()
+            for u in signers_of(task=task, document=document, task_state=task_state)
+        ]
     signatures = Signature.objects.filter(
         task_state__workflow_state=state
     ).select_related("user", "department")

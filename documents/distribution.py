@@ -39,46 +39,21 @@ from .models import (
     BorrowRecord,
     ControlledCopy,
     CopyEvent,
-    Department,
     DestructionRecord,
     DocumentIssue,
     RecallTask,
+)
+from .permissions import (  # noqa: F401 - part of this module's API too
+    department_of,
+    has_role,
+    is_department_head,
+    is_document_controller,
 )
 
 ORIGINAL_COPY = 1
 
 
-# --- Roles --------------------------------------------------------------------------
-
-
-def has_role(user, role: str) -> bool:
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and user.groups.filter(name=role).exists()
-    )
-
-
-def is_document_controller(user) -> bool:
-    return user is not None and (
-        getattr(user, "is_superuser", False)
-        or has_role(user, roles.DOCUMENT_CONTROLLER)
-    )
-
-
-def department_of(user) -> Department | None:
-    profile = getattr(user, "staff_profile", None)
-    return profile.department if profile is not None else None
-
-
-def is_department_head(user, department: Department | None) -> bool:
-    """部门总监 of the procedures: the department's manager."""
-    return (
-        department is not None
-        and has_role(user, roles.DEPARTMENT_MANAGER)
-        and department_of(user) == department
-    )
+# --- Roles (asked of documents.permissions) -------------------------------------
 
 
 def _ensure_controller(user) -> None:

@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied
 from wagtail.models import Page, PagePermissionTester
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from .roles import DEPARTMENT_MANAGER, DOCUMENT_CONTROLLER
+
 
 class DocumentIssuePermissionPolicy(ModelPermissionPolicy):
     """Issues are released only by the issuing service and never edited."""
@@ -106,3 +108,35 @@ def ensure_can_edit_document(user, document: Page) -> None:
 def ensure_can_issue(user, document: Page) -> None:
     if not can_issue(user, document):
         raise PermissionDenied
+
+
+# --- Roles and departments ------------------------------------------------------
+
+
+def has_role(user, role: str) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.groups.filter(name=role).exists()
+    )
+
+
+def is_document_controller(user) -> bool:
+    return user is not None and (
+        getattr(user, "is_superuser", False) or has_role(user, DOCUMENT_CONTROLLER)
+    )
+
+
+def department_of(user):
+    profile = getattr(user, "staff_profile", None)
+    return profile.department if profile is not None else None
+
+
+def is_department_head(user, department) -> bool:
+    """部门总监 of the procedures: the department's manager."""
+    return (
+        department is not None
+        and has_role(user, DEPARTMENT_MANAGER)
+        and department_of(user) == department
+    )

@@ -45,20 +45,11 @@ def issue_on_publish(sender, instance, revision=None, **kwargs) -> None:
 
 def _unchanged_since_last_issue(page: DocumentPage, revision) -> bool:
     latest = page.issues.newest_first().first()
-    if latest is None:
-        return False
-    released = revision.as_object()
-    return (
-        latest.title == released.title
-        and latest.body == str(released.body or "")
-        and latest.source_sha256 == released.source_sha256
-    )
+    return latest is not None and latest.releases_same_content(revision.as_object())
 
 
 def notify_signers(sender, instance, user=None, **kwargs) -> None:
     """A step started: e-mail the people who may sign it now."""
-    from django.contrib.auth import get_user_model
-
     from . import approvals, notifications
     from .models import CoSignTask, SignatureTask
 
@@ -74,16 +65,7 @@ def notify_signers(sender, instance, user=None, **kwargs) -> None:
     document = getattr(document, "specific", document)
     if not isinstance(document, DocumentPage):
         return
-    candidates = (
-        get_user_model()
-        .objects.filter(groups__in=task.groups.all(), is_active=True)
-        .distinct()
-    )
-    signers = [
-        u
-        for u in candidates
-        if approvals.may_sign(task=task, document=document, user=u, task_state=instance)
-    ]
+    signers = approvals.signers_of(task=task, document=document, task_state=instance)
     notifications.workflow_step(document=document, step=task.name, users=signers)
 
 

@@ -831,6 +831,15 @@ class DocumentIssue(models.Model):
             kwargs={"number": self.document.number, "label": self.label},
         )
 
+    def releases_same_content(self, draft: DocumentPage) -> bool:
+        """Whether ``draft`` (a page or a revision's object) holds exactly what
+        this issue released: title, body and source file."""
+        return (
+            self.title == draft.title
+            and self.body == str(draft.body or "")
+            and self.source_sha256 == draft.source_sha256
+        )
+
     @property
     def is_void(self) -> bool:
         """True for issues no longer in force (shown with the 作废 banner)."""
