@@ -1,6 +1,6 @@
-"""The controlled-document library: pages and issues (:mod:`.pages`), what
-happens to an issue afterwards (:mod:`.control`) and the approval steps
-(:mod:`.workflows`)."""
+"""The controlled-document library: pages (:mod:`.pages`), issues and their
+distribution lists (:mod:`.issues`), what happens to an issue afterwards
+(:mod:`.control`) and the approval steps (:mod:`.workflows`)."""
 
 from .control import (
     Acknowledgement,
@@ -16,10 +16,9 @@ from .control import (
     Signature,
     WithdrawalRequest,
 )
+from .issues import DistributionListEntry, DocumentIssue
 from .pages import (
     Department,
-    DistributionListEntry,
-    DocumentIssue,
     DocumentNumber,
     DocumentPage,
     DocumentPermissionTester,

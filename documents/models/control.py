@@ -37,7 +37,8 @@ from ..querysets import (
     ControlledCopyQuerySet,
     RecallTaskQuerySet,
 )
-from .pages import Department, DocumentIssue, DocumentPage
+from .issues import DocumentIssue
+from .pages import Department, DocumentPage
 
 USER = settings.AUTH_USER_MODEL
 
