@@ -51,7 +51,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from . import approvals, distribution, numbering, permissions
 from .library import in_library_order
 from .lifecycle import CopyKind, DocumentKind, DocumentStatus, IssueStatus, Tier
-from .models import ControlledCopy, DocumentIssue, DocumentPage
+from .models import ControlledCopy, DocumentIssue, DocumentPage, form_schema
 
 # --- helpers -----------------------------------------------------------------------
 
@@ -152,6 +152,33 @@ def text_excerpt(page: DocumentPage, length: int = EXCERPT_LENGTH) -> str:
     if len(text) > length:
         return text[:length].rstrip() + "…"
     return text
+
+
+def choice_list(text: str) -> list[str]:
+    """The choices (or several default values) of a form field, read as
+    Wagtail's form builder reads them: one per line, else comma-separated."""
+    if not (text or "").strip():
+        return []
+    lines = text.strip().splitlines()
+    if len(lines) > 1:
+        return [line.strip().rstrip(",").strip() for line in lines]
+    return [part.strip() for part in text.split(",")]
+
+
+def form_fields_data(schema: list[dict]) -> list[dict]:
+    """A form's field list (``DocumentIssue.form_schema``) as the API shows it."""
+    return [
+        {
+            "name": field.get("name", ""),
+            "label": field.get("label", ""),
+            "type": field.get("type", ""),
+            "required": bool(field.get("required")),
+            "choices": choice_list(field.get("choices") or ""),
+            "default": field.get("default") or "",
+            "help_text": field.get("help_text") or "",
+        }
+        for field in schema
+    ]
 
 
 def _absolute(request, url: str | None) -> str | None:
@@ -316,6 +343,24 @@ class DistributionSerializer(serializers.Serializer):
     )
 
 
+class FormFieldSerializer(serializers.Serializer):
+    """One field of a form (tier 4) to fill."""
+
+    name = serializers.CharField(
+        help_text="The key its value is sent and stored under, e.g. bao_gao_ren."
+    )
+    label = serializers.CharField()
+    type = serializers.CharField(
+        help_text="A type of Wagtail's form builder: singleline, dropdown, date …"
+    )
+    required = serializers.BooleanField()
+    choices = serializers.ListField(
+        child=serializers.CharField(), help_text="The choices of a choice field."
+    )
+    default = serializers.CharField(allow_blank=True)
+    help_text = serializers.CharField(allow_blank=True)
+
+
 class DocumentIssueSerializer(serializers.ModelSerializer):
     status = serializers.CharField(
         read_only=True,
@@ -439,6 +484,21 @@ class DocumentDetailSerializer(DocumentSerializer):
         help_text="The approval in progress, or null."
     )
     distribution = serializers.SerializerMethodField()
+    form_fields = serializers.SerializerMethodField(
+        help_text=(
+            "Forms (tier 4) only, absent otherwise: the fields released with the "
+            "issue shown, which records are filled to."
+        )
+    )
+    draft_form_fields = serializers.SerializerMethodField(
+        help_text=(
+            "Forms (tier 4) only: the fields of the latest draft, for those who "
+            "may edit it; null for others."
+        )
+    )
+
+    # Present only in the answer about a form.
+    FORM_ONLY_FIELDS = ("form_fields", "draft_form_fields")
 
     class Meta(DocumentSerializer.Meta):
         fields = DocumentSerializer.Meta.fields + [
@@ -449,8 +509,17 @@ class DocumentDetailSerializer(DocumentSerializer):
             "children",
             "workflow",
             "distribution",
+            "form_fields",
+            "draft_form_fields",
         ]
         read_only_fields = fields
+
+    def to_representation(self, page: DocumentPage) -> dict:
+        data = super().to_representation(page)
+        if page.kind != DocumentKind.FORM:
+            for name in self.FORM_ONLY_FIELDS:
+                data.pop(name, None)
+        return data
 
     @extend_schema_field(serializers.CharField())
     def get_text_excerpt(self, page: DocumentPage) -> str:
@@ -473,6 +542,25 @@ class DocumentDetailSerializer(DocumentSerializer):
     @extend_schema_field(DistributionSerializer)
     def get_distribution(self, page: DocumentPage) -> dict:
         return distribution_data(page, self.context.get("request"))
+
+    @extend_schema_field(FormFieldSerializer(many=True))
+    def get_form_fields(self, page: DocumentPage) -> list[dict] | None:
+        if page.kind != DocumentKind.FORM:
+            return None
+        issue = shown_issue(page)
+        return form_fields_data(issue.form_schema if issue is not None else [])
+
+    @extend_schema_field(FormFieldSerializer(many=True, allow_null=True))
+    def get_draft_form_fields(self, page: DocumentPage) -> list[dict] | None:
+        request = self.context.get("request")
+        if (
+            page.kind != DocumentKind.FORM
+            or request is None
+            or not permissions.can_edit_document(request.user, page)
+        ):
+            return None
+        draft = page.get_latest_revision_as_object()
+        return form_fields_data(form_schema(draft.form_fields.all()))
 
 
 class DocumentFilterSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.contrib.forms.forms import WagtailAdminFormPageForm
 
 
 class DocumentPageForm(WagtailAdminPageForm):
@@ -40,3 +41,8 @@ class DocumentPageForm(WagtailAdminPageForm):
         if commit:
             page.save()
         return page
+
+
+class FormPageForm(DocumentPageForm, WagtailAdminFormPageForm):
+    """A form's draft: also refuses two fields with the same name (Wagtail's
+    form builder check), since records store their values by field name."""

@@ -46,6 +46,7 @@ from .models import (
     LibraryPage,
     NumberSequence,
     Signature,
+    form_schema,
 )
 
 User = AbstractBaseUser
@@ -451,6 +452,11 @@ def issue_create(
         revision=revision,
         change_summary=change_summary,
         training_required=released.training_required,
+        form_schema=(
+            form_schema(released.form_fields.all())
+            if hasattr(released, "form_fields")
+            else []
+        ),
         issued_by=user if user is not None and user.is_authenticated else None,
     )
     DocumentPage.objects.filter(pk=document.pk).update(status=DocumentStatus.CONTROLLED)

@@ -13,9 +13,12 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 from wagtail.models import Page
+
+from records import retention
 
 from .. import labels, numbering, permissions
 from ..extraction import (
@@ -218,6 +221,8 @@ class _Validator:
         label, fields = self._issue_and_fields(row, facts.kind, publish, check)
         if check.failed or facts.kind is None or department is None:
             return None
+        if facts.kind == DocumentKind.FORM:
+            self._check_retention(row)
         external = facts.kind == DocumentKind.EXTERNAL
         document = PlannedDocument(
             source=row,
@@ -236,6 +241,26 @@ class _Validator:
                 _("no publish date: imported as a draft without an issue.")
             )
         return document
+
+    def _check_retention(self, row: RegisterRow) -> None:
+        """A form's 保存期限 is how long its records are kept. Wording that
+        cannot be read is imported as written, with a warning: until it is
+        corrected, the records get the default retention."""
+        text = row.text("retention_period")
+        if not text:
+            return
+        try:
+            retention.parse(text)
+        except retention.RetentionParseError:
+            reason = _(
+                "the retention period “%(text)s” was not understood: its records "
+                "will be kept for the default retention period (%(default)s). "
+                "Write e.g. “3年”, “永久” or “离职后1年” to set it."
+            ) % {
+                "text": text,
+                "default": settings.SHOUKONG_RECORDS_DEFAULT_RETENTION,
+            }
+            self.plan.warnings.append(str(RowError(row.row, row.label, reason)))
 
     def _kind(self, row: RegisterRow, check: _RowChecker) -> DocumentKind | None:
         tier = row.text("tier")

@@ -16,6 +16,7 @@ from .control import (
     Signature,
     WithdrawalRequest,
 )
+from .formfields import FormFieldDefinition, form_schema
 from .issues import DistributionListEntry, DocumentIssue
 from .pages import (
     Department,
@@ -53,6 +54,7 @@ __all__ = [
     "ExternalDocumentIndexPage",
     "ExternalDocumentPage",
     "ExternalSignOut",
+    "FormFieldDefinition",
     "FormPage",
     "LibraryPage",
     "ManualPage",
@@ -68,4 +70,5 @@ __all__ = [
     "StaffProfile",
     "WithdrawalRequest",
     "WorkInstructionPage",
+    "form_schema",
 ]

@@ -73,6 +73,12 @@ class DocumentIssue(models.Model):
     training_required = models.BooleanField(
         _("held until read and understood"), default=False
     )
+    form_schema = models.JSONField(
+        _("form fields"),
+        default=list,
+        blank=True,
+        help_text=_("The fields a form was released with; records are filled to it."),
+    )
     activated_at = models.DateTimeField(_("took effect at"), null=True, blank=True)
     reviewed_on = models.DateField(
         _("last reviewed on"),
@@ -120,11 +126,16 @@ class DocumentIssue(models.Model):
 
     def releases_same_content(self, draft: DocumentPage) -> bool:
         """Whether ``draft`` (a page or a revision's object) holds exactly what
-        this issue released: title, body and source file."""
+        this issue released: title, body, source file and a form's fields."""
+        from .formfields import form_schema
+
+        fields = getattr(draft, "form_fields", None)
+        schema = form_schema(fields.all()) if fields is not None else []
         return (
             self.title == draft.title
             and self.body == str(draft.body or "")
             and self.source_sha256 == draft.source_sha256
+            and self.form_schema == schema
         )
 
     @property

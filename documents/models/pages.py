@@ -24,7 +24,7 @@ from wagtail.models import Page, PagePermissionTester
 from wagtail.search import index
 
 from .. import dates, numbering
-from ..forms import DocumentPageForm
+from ..forms import DocumentPageForm, FormPageForm
 from ..lifecycle import (
     NUMBERED_KINDS,
     TIER_OF_KIND,
@@ -617,6 +617,18 @@ class FormPage(DocumentPage):
     ]
     subpage_types: list[str] = []
     is_creatable = True
+    base_form_class = FormPageForm
+    content_panels = DocumentPage.content_panels + [
+        InlinePanel(
+            "form_fields",
+            heading=_("Fields to fill (记录字段)"),
+            label=_("field"),
+            help_text=_(
+                "Records are filled with these fields. Leave empty for a form "
+                "that is filled on paper and uploaded as a scan or file."
+            ),
+        ),
+    ]
 
     class Meta:
         verbose_name = _("form (tier 4)")

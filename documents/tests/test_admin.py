@@ -29,6 +29,7 @@ def post_new(client, model: str, parent, title: str, department):
             "storage_location": "",
             "retention_period": "",
             "distribution_list": inline_formset([]),
+            **({"form_fields": inline_formset([])} if model == "formpage" else {}),
         }
     )
     return client.post(add_url(model, parent), data)

@@ -564,3 +564,32 @@ def test_imported_documents_are_searchable_and_their_references_indexed(
     procedure = DocumentPage.objects.get(number="B05")
     assert ReferenceIndex.get_references_for_object(procedure).exists()
     assert ReferenceIndex.get_references_to(procedure.source_file).exists()
+
+
+# --- Retention of a form's records ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("period", "warned"),
+    [("按合同", True), ("3年", False), ("永久", False), ("离职后1年", False)],
+)
+def test_unreadable_retention_of_a_form_is_a_warning(
+    tmp_path, library, departments, settings, period, warned
+):
+    settings.SHOUKONG_RECORDS_DEFAULT_RETENTION = "5年"
+    rows = [
+        # Only forms have records: a procedure's wording is not read.
+        r("B05,文件控制程序,二级文件,,行政部,A,2022-08-01,,长期"),
+        r(f"D0503,合同评审记录,四级文件,B05,行政部,A,2022-08-01,,{period}"),
+    ]
+    output = run(write_register(tmp_path / "r.csv", rows))
+
+    warning = (
+        "Row 3 (D0503): the retention period “按合同” was not understood: its "
+        "records will be kept for the default retention period (5年)."
+    )
+    assert (warning in output) is warned, output
+    assert ("retention period" in output) is warned, output
+    # A warning, not an error: the form is imported with its wording as written.
+    assert DocumentPage.objects.get(number="D0503").retention_period == period
+    assert "created 2, unchanged 0" in output
