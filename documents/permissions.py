@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from wagtail.models import Page, PagePermissionTester
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from .roles import DEPARTMENT_MANAGER, DOCUMENT_CONTROLLER
+from .roles import CUSTOMER_REPRESENTATIVE, DEPARTMENT_MANAGER, DOCUMENT_CONTROLLER
 
 
 class DocumentIssuePermissionPolicy(ModelPermissionPolicy):
@@ -92,7 +92,14 @@ def can_issue(user, document: Page) -> bool:
 
 
 def can_view_library(user) -> bool:
-    return user is not None and user.is_authenticated and user.is_active
+    """Every member of staff; a customer representative reads only the records
+    named to them, never the library."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and not has_role(user, CUSTOMER_REPRESENTATIVE)
+    )
 
 
 def ensure_can_create_document(user, parent: Page) -> None:

@@ -16,6 +16,8 @@ DOCUMENT_CONTROLLER = "文控"
 DEPARTMENT_MANAGER = "部门经理"
 INTERNAL_AUDITOR = "内审员"
 STAFF = "员工"
+# Reads only the records named to them under a contract (records procedure).
+CUSTOMER_REPRESENTATIVE = "客户代表"
 
 ROLES = (
     GENERAL_MANAGER,
@@ -24,6 +26,7 @@ ROLES = (
     DEPARTMENT_MANAGER,
     INTERNAL_AUDITOR,
     STAFF,
+    CUSTOMER_REPRESENTATIVE,
 )
 
 DEFAULT_DEPARTMENTS = (
@@ -47,6 +50,7 @@ PAGE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     DEPARTMENT_MANAGER: ("add_page", "change_page"),
     INTERNAL_AUDITOR: (),
     STAFF: (),
+    CUSTOMER_REPRESENTATIVE: (),
 }
 
 # The document-control records (distribution and recall, copies, change requests,
@@ -65,17 +69,35 @@ RECORD_VIEW_PERMISSIONS: tuple[str, ...] = (
     "documents.view_signature",
 )
 
+# Records (records/): read in the admin's "Records" menu; written only by the
+# records services. Document control also keeps the retention classes and the
+# records list (记录清单).
+RECORDS_READ: tuple[str, ...] = (
+    "records.view_record",
+    "records.view_disposalrequest",
+    "records.view_recordtype",
+    "records.view_retentionclass",
+)
+RECORDS_KEEP: tuple[str, ...] = (
+    *RECORDS_READ,
+    "records.change_recordtype",
+    "records.add_retentionclass",
+    "records.change_retentionclass",
+)
+
 # Model permissions, as "app_label.codename".
 MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     GENERAL_MANAGER: (
         "wagtailadmin.access_admin",
         "documents.view_documentissue",
         *RECORD_VIEW_PERMISSIONS,
+        *RECORDS_READ,
     ),
     MANAGEMENT_REPRESENTATIVE: (
         "wagtailadmin.access_admin",
         "documents.view_documentissue",
         *RECORD_VIEW_PERMISSIONS,
+        *RECORDS_READ,
     ),
     DOCUMENT_CONTROLLER: (
         "wagtailadmin.access_admin",
@@ -84,10 +106,20 @@ MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "documents.change_department",
         "documents.view_department",
         *RECORD_VIEW_PERMISSIONS,
+        *RECORDS_KEEP,
     ),
-    DEPARTMENT_MANAGER: ("wagtailadmin.access_admin", "documents.view_documentissue"),
-    INTERNAL_AUDITOR: ("wagtailadmin.access_admin", "documents.view_documentissue"),
+    DEPARTMENT_MANAGER: (
+        "wagtailadmin.access_admin",
+        "documents.view_documentissue",
+        *RECORDS_READ,
+    ),
+    INTERNAL_AUDITOR: (
+        "wagtailadmin.access_admin",
+        "documents.view_documentissue",
+        *RECORDS_READ,
+    ),
     STAFF: (),
+    CUSTOMER_REPRESENTATIVE: (),
 }
 
 COLLECTION_PERMISSIONS: dict[str, tuple[str, ...]] = {

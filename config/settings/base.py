@@ -252,6 +252,34 @@ SHOUKONG_EXTRACT_MEMORY_BYTES = env_int(
     "SHOUKONG_EXTRACT_MEMORY_BYTES", 1024 * 1024 * 1024
 )
 
+# --- Records (records/) ---------------------------------------------------------
+# Record files are kept outside MEDIA_ROOT and served only after a permission
+# check (records.views.record_file).
+SHOUKONG_RECORDS_ROOT = Path(
+    os.environ.get("SHOUKONG_RECORDS_ROOT", BASE_DIR / "var" / "records")
+)
+# Largest file accepted as a record's evidence (scan, photo, .docx, .pdf, .xlsx).
+SHOUKONG_RECORD_MAX_UPLOAD_BYTES = env_int(
+    "SHOUKONG_RECORD_MAX_UPLOAD_BYTES", 20 * 1024 * 1024
+)
+# Record numbers carry the record's date in the company's time zone.
+SHOUKONG_COMPANY_TIME_ZONE = os.environ.get("SHOUKONG_COMPANY_TIME_ZONE", TIME_ZONE)
+# How far ahead a record may be dated (e.g. an inspection sheet prepared the day
+# before); earlier dates are always allowed (paper records entered late).
+SHOUKONG_RECORD_MAX_DAYS_AHEAD = env_int("SHOUKONG_RECORD_MAX_DAYS_AHEAD", 7)
+# Retention of a form whose register entry has none or one that cannot be read:
+# the procedure's general IT service records period (保存期限 table).
+SHOUKONG_RECORDS_DEFAULT_RETENTION = os.environ.get(
+    "SHOUKONG_RECORDS_DEFAULT_RETENTION", "5年"
+)
+# A disposal request waiting this many working days at one stage reminds the
+# people it waits on (records_daily).
+SHOUKONG_RECORDS_DISPOSAL_REMINDER_WORKDAYS = env_int(
+    "SHOUKONG_RECORDS_DISPOSAL_REMINDER_WORKDAYS", 3
+)
+# Roles that read every record that is not confidential.
+SHOUKONG_RECORDS_READ_ALL_ROLES = ("文控", "内审员")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -10,6 +10,7 @@ SECRET_KEY = "test-only-secret-key"
 # PBKDF2 takes most of a test's time; MD5 is fine for throw-away users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="shoukong-test-media-"))
+SHOUKONG_RECORDS_ROOT = Path(tempfile.mkdtemp(prefix="shoukong-test-records-"))
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -21,6 +21,7 @@ from documents.models import (
     Department,
     DocumentPage,
     ExternalDocumentPage,
+    FormFieldDefinition,
     FormPage,
     LibraryPage,
     ManualPage,
@@ -37,6 +38,7 @@ from .content import (
     OTHER,
     USERS,
     DemoDocument,
+    DemoField,
     DemoIssue,
 )
 
@@ -176,6 +178,19 @@ def _expected_number(spec: DemoDocument) -> str | None:
     return spec.number
 
 
+def _form_fields(fields: Iterable[DemoField]) -> list[FormFieldDefinition]:
+    return [
+        FormFieldDefinition(
+            label=f.label,
+            field_type=f.field_type,
+            required=f.required,
+            choices="\n".join(f.choices),
+            help_text=f.help_text,
+        )
+        for f in fields
+    ]
+
+
 def _document_ensure(
     spec: DemoDocument,
     *,
@@ -185,6 +200,9 @@ def _document_ensure(
 ) -> DocumentPage:
     page = _child_titled(parent, spec.title)
     if page is None:
+        # A form's fields belong to its first draft, so its first issue releases
+        # them (DocumentIssue.form_schema) and records can be filled to it.
+        extra = {"form_fields": _form_fields(spec.fields)} if spec.fields else {}
         page = services.document_create(
             user=None,
             parent=parent,
@@ -196,6 +214,7 @@ def _document_ensure(
             description=spec.description,
             storage_location=spec.storage_location,
             retention_period=spec.retention_period,
+            **extra,
         )
         expected = _expected_number(spec)
         if expected is not None and page.number != expected:

@@ -13,6 +13,7 @@ from .schema import (
     TECH,
     TICKETS,
     DemoDocument,
+    DemoField,
     DemoIssue,
     _a,
     _form,
@@ -196,6 +197,48 @@ PROCEDURES_B01_B07: tuple[DemoDocument, ...] = (
             ["年度培训计划", "培训签到及评价记录", "员工培训档案"],
         ),
         _a(date(2024, 6, 3)),
+        children=(
+            DemoDocument(
+                "D0401",
+                "培训签到及评价记录",
+                ADMIN,
+                "一名员工参加一次培训的签到和效果评价。",
+                _form(
+                    "证明员工参加了培训并达到了岗位要求，作为员工培训档案的组成部分。",
+                    [
+                        "员工姓名、所属部门",
+                        "培训课程、培训日期、培训学时",
+                        "评价方式（考试、实操、工作表现）",
+                        "评价结果及评价人",
+                    ],
+                    "培训结束当周由行政部登记；含个人考核结果，仅本人、"
+                    "所在部门经理和行政部可查阅。员工离职后保存一年再销毁。",
+                ),
+                _a(date(2024, 6, 3)),
+                storage_location=CABINET,
+                retention_period="离职后1年",
+                fields=(
+                    DemoField(
+                        "员工姓名",
+                        required=True,
+                        help_text="保存期限从该员工离职之日起计算。",
+                    ),
+                    DemoField("所属部门"),
+                    DemoField("培训课程", required=True),
+                    DemoField("培训日期", "date", required=True),
+                    DemoField("培训学时", "number"),
+                    DemoField(
+                        "评价方式", "dropdown", choices=("考试", "实操", "工作表现")
+                    ),
+                    DemoField(
+                        "评价结果",
+                        "dropdown",
+                        required=True,
+                        choices=("合格", "不合格"),
+                    ),
+                ),
+            ),
+        ),
     ),
     DemoDocument(
         "B05",
@@ -536,6 +579,19 @@ PROCEDURES_B01_B07: tuple[DemoDocument, ...] = (
                 _a(D_FIRST),
                 storage_location=TICKETS,
                 retention_period="3年",
+                fields=(
+                    DemoField("申请人", required=True),
+                    DemoField(
+                        "变更类别",
+                        "dropdown",
+                        required=True,
+                        choices=("标准", "一般", "重大", "紧急"),
+                    ),
+                    DemoField("变更内容", "multiline", required=True),
+                    DemoField("变更原因", "multiline"),
+                    DemoField("计划实施日期", "date"),
+                    DemoField("回退方案", "multiline"),
+                ),
             ),
             DemoDocument(
                 "D0702",

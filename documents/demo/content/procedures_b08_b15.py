@@ -12,6 +12,7 @@ from .schema import (
     TECH,
     TICKETS,
     DemoDocument,
+    DemoField,
     DemoIssue,
     _a,
     _form,
@@ -132,6 +133,16 @@ PROCEDURES_B08_B15: tuple[DemoDocument, ...] = (
                 _a(D_FIRST),
                 storage_location=TICKETS,
                 retention_period="3年",
+                fields=(
+                    DemoField("报告人", required=True),
+                    DemoField("受影响的服务"),
+                    DemoField("事件描述", "multiline", required=True),
+                    DemoField(
+                        "优先级", "dropdown", required=True, choices=("高", "中", "低")
+                    ),
+                    DemoField("发生时间", "date", required=True),
+                    DemoField("处理结果", "multiline"),
+                ),
             ),
         ),
     ),
@@ -178,6 +189,13 @@ PROCEDURES_B08_B15: tuple[DemoDocument, ...] = (
                 _a(date(2025, 1, 6)),
                 storage_location=TICKETS,
                 retention_period="3年",
+                fields=(
+                    DemoField("问题描述", "multiline", required=True),
+                    DemoField("根本原因", "multiline"),
+                    DemoField("临时解决方法", "multiline"),
+                    DemoField("已登记为已知错误", "checkbox"),
+                    DemoField("关闭日期", "date"),
+                ),
             ),
         ),
     ),

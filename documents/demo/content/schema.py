@@ -50,6 +50,18 @@ class DemoIssue:
 
 
 @dataclass(frozen=True)
+class DemoField:
+    """A field of a fillable demo form, as Wagtail's form builder defines it; the
+    fields are saved with the draft, so the first issue releases them."""
+
+    label: str
+    field_type: str = "singleline"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    help_text: str = ""
+
+
+@dataclass(frozen=True)
 class DemoDocument:
     number: str
     """The number it gets in the ``abcd`` scheme; checked when that scheme is on."""
@@ -61,6 +73,8 @@ class DemoDocument:
     storage_location: str = FILE_SERVER
     retention_period: str = ""
     children: tuple[DemoDocument, ...] = ()
+    fields: tuple[DemoField, ...] = ()
+    """A form's fields to fill (记录字段); empty for a form filled on paper."""
 
     @property
     def kind(self) -> str:

@@ -8,6 +8,7 @@ import unicodedata
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,7 +18,8 @@ from documents import demo
 class Command(BaseCommand):
     help = gettext_lazy(
         "Load the demo: departments, role groups, demo users and (unless "
-        "--users-only) an issued ISO/IEC 20000-1 document set. Idempotent."
+        "--users-only) an issued ISO/IEC 20000-1 document set with records "
+        "filled from its forms. Idempotent."
     )
 
     def add_arguments(self, parser):
@@ -51,20 +53,31 @@ class Command(BaseCommand):
                 )
             )
         started = time.monotonic()
+        records_report = None
         try:
-            report = demo.demo_load(
-                users_only=users_only, reset_passwords=reset_passwords
-            )
+            # Documents and records load together or not at all.
+            with transaction.atomic():
+                report = demo.demo_load(
+                    users_only=users_only, reset_passwords=reset_passwords
+                )
+                if not users_only:
+                    # The records demo fills the demo forms issued just above.
+                    from records.demo import demo_records_ensure
+
+                    records_report = demo_records_ensure()
         except demo.DemoError as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.monotonic() - started
-        self._print_changes(report, elapsed)
+        self._print_changes(report, elapsed, records_report)
         self._print_logins(report)
 
-    def _print_changes(self, report: demo.DemoReport, elapsed: float) -> None:
+    def _print_changes(
+        self, report: demo.DemoReport, elapsed: float, records_report=None
+    ) -> None:
         write = self.stdout.write
         seconds = f"{elapsed:.1f}"
-        if not report.changed:
+        records_changed = records_report is not None and records_report.changed
+        if not report.changed and not records_changed:
             write(
                 self.style.SUCCESS(
                     _("Demo already loaded: nothing to change (%(seconds)s s).")
@@ -81,6 +94,15 @@ class Command(BaseCommand):
             (_("Documents created"), report.documents_created),
             (_("Issues released"), report.issues_created),
         ]
+        if records_changed:
+            lines += [
+                (_("Records filed"), records_report.records_created),
+                (_("Retention events entered"), records_report.events_entered),
+                (
+                    _("Disposal requests created"),
+                    records_report.disposal_requests_created,
+                ),
+            ]
         if report.library_created:
             write(_("Library created."))
         for label, items in lines:
