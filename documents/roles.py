@@ -72,14 +72,18 @@ RECORD_VIEW_PERMISSIONS: tuple[str, ...] = (
 # Records (records/): read in the admin's "Records" menu; written only by the
 # records services. Document control also keeps the retention classes and the
 # records list (记录清单).
+# records.view_record only for document control: Wagtail's site history lists
+# the log entries (titled with record numbers) of every model a user may view,
+# whatever the department; everyone else reads records on the staff pages,
+# filtered by records.permissions.
 RECORDS_READ: tuple[str, ...] = (
-    "records.view_record",
     "records.view_disposalrequest",
     "records.view_recordtype",
     "records.view_retentionclass",
 )
 RECORDS_KEEP: tuple[str, ...] = (
     *RECORDS_READ,
+    "records.view_record",
     "records.change_recordtype",
     "records.add_retentionclass",
     "records.change_retentionclass",

@@ -37,6 +37,11 @@ library_access_required = user_passes_test(can_view_library)
 
 
 def home(request):
+    from .permissions import CUSTOMER_REPRESENTATIVE, has_role
+
+    # A customer representative reads only the records named to them.
+    if has_role(request.user, CUSTOMER_REPRESENTATIVE):
+        return redirect("records:list")
     return redirect("documents:library")
 
 

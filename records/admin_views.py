@@ -360,7 +360,11 @@ class RecordsDueForDisposalPanel(DashboardPanel):
         scope = _due_scope(request.user)
         if scope is None:
             return 0, []
-        due = Record.objects.disposable(services.company_today()).filter(scope)
+        due = (
+            Record.objects.visible_to(request.user)
+            .disposable(services.company_today())
+            .filter(scope)
+        )
         count = due.count()
         if not count:
             return 0, []

@@ -305,7 +305,7 @@ def disposal_execute(
         )
     # Files go only once the wipe is committed: a rollback keeps them.
     for storage, name in stored_files:
-        transaction.on_commit(lambda s=storage, n=name: s.delete(n))
+        transaction.on_commit(lambda s=storage, n=name: s.delete(n), robust=True)
     log(
         instance=request,
         action="shoukong.records.disposal_execute",

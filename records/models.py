@@ -336,6 +336,8 @@ class Record(models.Model):
             models.Index(fields=["form", "record_date"]),
             models.Index(fields=["status", "retention_until"]),
             models.Index(fields=["record_date", "id"]),
+            # The list filtered by status, newest first (bench/records.py).
+            models.Index(fields=["status", "record_date", "id"]),
         ]
 
     def __str__(self) -> str:
@@ -351,13 +353,13 @@ class Record(models.Model):
     @property
     def retention_state(self) -> str:
         """Permanent, pending its event, retained, or past retention (today)."""
-        from django.utils import timezone
+        from .services import company_today
 
         return retention.state(
             self.retention_class.rule,
             start=self.record_date,
             event_on=self.retention_event_on,
-            today=timezone.localdate(),
+            today=company_today(),
         )
 
     def current_values(self, corrections: list[Correction] | None = None) -> dict:

@@ -219,7 +219,7 @@ def records_due_notify(*, today: date) -> int:
     digests: dict[int, _Digest] = {}
     for record in due:
         for user in controllers + managers.get(record.department_id, []):
-            if not user.email:
+            if not user.email or not permissions.can_view(user, record):
                 continue
             digest = digests.setdefault(user.pk, _Digest(user, {}))
             digest.records[record.pk] = record

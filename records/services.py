@@ -225,10 +225,13 @@ def _record_date(value: date | None) -> date:
 def record_lookup(number: str, *, user=None) -> Record:
     """A record by number, or ``Record.DoesNotExist`` — also when ``user`` may not
     open it, so its existence is not disclosed."""
+    number = numbering.normalise(number)
+    if not number or "/" in number or "\x00" in number:
+        raise Record.DoesNotExist
     queryset = Record.objects.all()
     if user is not None:
         queryset = queryset.visible_to(user)
-    return queryset.get(number=numbering.normalise(number))
+    return queryset.get(number=number)
 
 
 def _source_record(related_to: Record | str, user) -> Record:
@@ -350,6 +353,8 @@ def record_create(
     try:
         if related_to:
             source = _source_record(related_to, user)
+            # Its number carries the source's: a confidential source keeps it so.
+            record.confidential = record.confidential or source.confidential
             # Refuse a chain too deep or too long before a number is used up.
             numbering.format_related_number(
                 form.number, source.number, 1, depth=source.chain_depth + 1
@@ -499,13 +504,24 @@ def retention_event_record(
             _("This event was already entered for %(subject)s on %(date)s.")
             % {"subject": subject, "date": existing.occurred_on.isoformat()}
         )
-    trigger = RetentionTrigger.objects.create(
-        event=event,
-        subject=subject,
-        occurred_on=occurred_on,
-        note=(note or "")[:500],
-        recorded_by=user,
-    )
+    try:
+        # A savepoint: the same event entered twice at once leaves one row.
+        with transaction.atomic():
+            trigger = RetentionTrigger.objects.create(
+                event=event,
+                subject=subject,
+                occurred_on=occurred_on,
+                note=(note or "")[:500],
+                recorded_by=user,
+            )
+    except IntegrityError:
+        existing = RetentionTrigger.objects.get(event=event, subject=subject)
+        if existing.occurred_on == occurred_on:
+            return existing
+        raise ValidationError(
+            _("This event was already entered for %(subject)s on %(date)s.")
+            % {"subject": subject, "date": existing.occurred_on.isoformat()}
+        ) from None
     waiting = Record.objects.kept().filter(
         retention_class__kind=retention.RetentionKind.EVENT,
         retention_class__event=event,
@@ -588,6 +604,9 @@ def record_access_grant(*, user, record: Record, grantee) -> Record:
     """Name a person on a record: a reader of a confidential record, or a
     customer representative entitled to it by contract (records procedure)."""
     permissions.ensure(permissions.can_grant_access(user, record))
+    if grantee is not None and grantee.pk == user.pk:
+        # Nobody names themselves on a record they could not read before.
+        permissions.ensure(permissions.can_view(user, record))
     if record.is_destroyed:
         raise ValidationError(_("A destroyed record cannot be shared."))
     if grantee is None or not grantee.is_active:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -166,7 +167,7 @@ def department_for(value: str) -> Department:
     """An active department by its name, code (any case) or id."""
     value = str(value).strip()
     match = Q(name=value) | Q(code__iexact=value) if value else Q(pk__in=[])
-    if value.isdigit():
+    if re.fullmatch(r"[0-9]{1,18}", value):
         match |= Q(pk=int(value))
     department = Department.objects.filter(match, is_active=True).first()
     if department is None:

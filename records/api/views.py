@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db.models import F, Prefetch, Q
 from drf_spectacular.types import OpenApiTypes
@@ -12,6 +14,7 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import generics, status
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -69,8 +72,16 @@ def listed(queryset):
     )
 
 
+class RecordPagination(LimitOffsetPagination):
+    """At most 500 records an answer: larger reads go through the export."""
+
+    max_limit = 500
+
+
 class RecordListCreateView(RecordErrorsMixin, generics.GenericAPIView):
     """Records you may see, newest first; ``POST`` fills a form."""
+
+    pagination_class = RecordPagination
 
     permission_classes = [CanUseRecordsAPI]
     serializer_class = RecordSerializer
@@ -94,7 +105,7 @@ class RecordListCreateView(RecordErrorsMixin, generics.GenericAPIView):
             match = Q(department__name=department) | Q(
                 department__code__iexact=department
             )
-            if department.isdigit():
+            if re.fullmatch(r"[0-9]{1,18}", department):
                 match |= Q(department_id=int(department))
             queryset = queryset.filter(match)
         if "date_from" in data:

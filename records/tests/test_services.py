@@ -781,6 +781,16 @@ def test_a_correction_needs_a_reason(people, work_order, reason):
     assert not Correction.objects.exists()
 
 
+def test_a_field_to_correct_may_be_named_by_its_label(people, work_order):
+    record = factories.record(people.staff)
+    correction = services.record_correct(
+        user=people.staff, record=record, field="优先级", value="高", reason="x"
+    )
+    assert correction.field_name == "you_xian_ji"
+    assert correction.field_label == "优先级"
+    assert record.current_values()["you_xian_ji"] == "高"
+
+
 @pytest.mark.parametrize("field", ["no_such_field", "故障等级", ""])
 def test_a_correction_to_an_unknown_field_is_refused(people, work_order, field):
     record = factories.record(people.staff)

@@ -120,6 +120,22 @@ def test_pages_need_login(client, name, kwargs):
     assert response["Location"].startswith("/accounts/login/")
 
 
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("records:correct", {"number": "D0201-2026112201"}),
+        ("records:hold", {"number": "D0201-2026112201"}),
+        ("records:access", {"number": "D0201-2026112201"}),
+        ("records:disposal_approve", {"reference": "XH-2026-001"}),
+        ("records:disposal_reject", {"reference": "XH-2026-001"}),
+        ("records:disposal_execute", {"reference": "XH-2026-001"}),
+    ],
+)
+def test_actions_are_post_only(users, name, kwargs):
+    response = as_user(users["controller"]).get(reverse(name, kwargs=kwargs))
+    assert response.status_code == 405
+
+
 def test_every_page_opens_for_the_right_user(users, work_order):
     staff = users["staff"]
     record = factories.record(staff, upload=(MINIMAL_PDF, "scan.pdf"))
@@ -861,7 +877,7 @@ def test_list_count_stops_at_the_cap(users, work_order, monkeypatch):
 
 
 def test_list_reads_the_same_records_as_visible_to(users, work_order, customer):
-    from records.views import listing
+    from records.views.common import visible_records
 
     mine = factories.record(users["staff"])
     confidential = factories.record(users["staff"])
@@ -871,6 +887,4 @@ def test_list_reads_the_same_records_as_visible_to(users, work_order, customer):
     )
     for user in [*users.values(), customer]:
         expected = set(Record.objects.visible_to(user).values_list("pk", flat=True))
-        assert (
-            set(listing.visible_records(user).values_list("pk", flat=True)) == expected
-        ), user
+        assert set(visible_records(user).values_list("pk", flat=True)) == expected, user

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -35,9 +36,18 @@ from ..lifecycle import (
     RecordStatus,
 )
 from ..models import DisposalRequest, Record, RetentionTrigger
-from .common import error_text, login_required_for, retention_info, staff_only
+from .common import (
+    error_text,
+    login_required_for,
+    staff_only,
+    visible_records,
+)
 
 PAST_REQUESTS_SHOWN = 50
+# Records past retention shown at once, the longest overdue first: a request
+# covers a batch; the next batch shows once it is requested.
+QUEUE_SHOWN = 200
+QUEUE_COUNT_CAP = 10_000
 
 
 def may_use_disposal_queue(user) -> bool:
@@ -90,16 +100,23 @@ def _errors_of(exc: Exception, known=()) -> tuple[dict[str, list[str]], list[str
 
 def _queue_records(user, today: date):
     queryset = (
-        Record.objects.visible_to(user)
+        visible_records(user)
         .past_retention(today)
         .for_listing()
-        .defer(
-            "form__body",
-            "form__source_text",
-            "form_issue__body",
-            "form_issue__source_text",
+        # What the queue shows, not the wide form page and issue rows.
+        .only(
+            "number",
+            "record_date",
+            "status",
+            "confidential",
+            "legal_hold",
+            "retention_until",
+            "form__number",
+            "form_issue__title",
+            "department__name",
+            "retention_class__kind",
         )
-        .order_by("department__sort_order", "retention_until", "number")
+        .order_by("retention_until", "number")
     )
     if not permissions.is_records_controller(user):
         queryset = queryset.filter(department=department_of(user))
@@ -153,25 +170,34 @@ def disposal_queue(request):
                     % {"reference": disposal.reference},
                 )
                 return redirect(disposal.get_absolute_url())
-    records = list(_queue_records(user, today))
+    queue = _queue_records(user, today)
+    records = list(queue[: QUEUE_SHOWN + 1])
+    more = len(records) > QUEUE_SHOWN
+    records = records[:QUEUE_SHOWN]
     open_requests = _open_request_of(records)
     rows = []
+    detail = reverse("records:detail", kwargs={"number": "NUMBER0"})
     for record in records:
-        info = retention_info(record, today)
         rows.append(
             {
                 "record": record,
-                "retention": info,
+                "url": detail.replace("NUMBER0", quote(record.number)),
                 "request": open_requests.get(record.pk),
                 "selectable": record.status == RecordStatus.ACTIVE
                 and not record.legal_hold,
                 "checked": record.pk in typed["records"],
             }
         )
+    # Counted up to a cap: the page says "more than" beyond it.
+    total = (
+        queue.order_by().values("pk")[:QUEUE_COUNT_CAP].count() if more else len(rows)
+    )
     all_requests = _requests_for(user)
     context = {
         "today": today,
         "rows": rows,
+        "queue_total": total,
+        "queue_more": more,
         "typed": typed,
         "errors": errors,
         "general_errors": general,

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlencode
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.encoding import force_str
@@ -29,18 +29,17 @@ from documents.models import Department, DocumentIssue, DocumentPage
 
 from .. import exports, numbering, permissions, retention, services
 from ..lifecycle import RecordStatus
-from ..models import Record, RecordType, RetentionClass
+from ..models import RecordType, RetentionClass
 from .common import (
     form_retention,
     signed_in,
     staff_only,
+    visible_records,
 )
 
 PAGE_SIZE = 50
 # The list counts its records up to this many (see RowPaginator).
 COUNT_CAP = 10_000
-# Subqueries of the visibility rule read into a list up to this many ids.
-MAX_MATERIALISED = 1_000
 # Forms whose title matches a search, at most (a company has a few hundred).
 MAX_TITLE_MATCHES = 500
 
@@ -182,44 +181,6 @@ LIST_VALUES = (
 
 def _class_ids(kind: str) -> list[int]:
     return list(RetentionClass.objects.filter(kind=kind).values_list("pk", flat=True))
-
-
-def _materialised(condition: Q) -> Q:
-    """``condition`` with each small subquery read into a list of ids.
-
-    The visibility rule names the records shared with a person as a subquery;
-    inside an OR it keeps PostgreSQL from using any index (a count of 200,000
-    records then reads the whole table). A person is named on a handful of
-    records: read first, the ids are a plain ``IN (...)``, and none at all
-    drop out of the condition, so ``department = …`` is counted on its index.
-    """
-    copy = Q()
-    copy.connector, copy.negated = condition.connector, condition.negated
-    for child in condition.children:
-        if isinstance(child, Q):
-            child = _materialised(child)
-        else:
-            key, value = child
-            if isinstance(value, QuerySet):
-                selected = value.query.values_select or ("pk",)
-                if len(selected) == 1:
-                    ids = list(
-                        value.values_list(selected[0], flat=True)[
-                            : MAX_MATERIALISED + 1
-                        ]
-                    )
-                    if len(ids) <= MAX_MATERIALISED:
-                        child = (key, ids)
-        copy.children.append(child)
-    return copy
-
-
-def visible_records(user):
-    """``Record.objects.visible_to(user)``: the same rule
-    (``permissions.visible_records_filter``), with its subqueries read first."""
-    return Record.objects.filter(
-        _materialised(permissions.visible_records_filter(user))
-    )
 
 
 def filtered_records(user, filters: RecordFilters, *, today):
@@ -415,7 +376,7 @@ def record_type_rows(user) -> list[dict[str, Any]]:
         .order_by("number_sort", "pk")
     )
     kept = dict(
-        Record.objects.visible_to(user)
+        visible_records(user)
         .kept()
         .order_by()
         .values("form")
