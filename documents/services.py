@@ -109,10 +109,26 @@ def external_register() -> ExternalDocumentIndexPage:
 
 
 def _locked_sequence(key: str) -> NumberSequence:
-    sequence, _created = NumberSequence.objects.select_for_update().get_or_create(
-        key=key
-    )
+    """The counter ``key``, locked until the transaction ends."""
+    try:
+        with transaction.atomic():
+            sequence, _created = (
+                NumberSequence.objects.select_for_update().get_or_create(key=key)
+            )
+    except IntegrityError:
+        # Another writer created the counter first; wait for its lock.
+        sequence = NumberSequence.objects.select_for_update().get(key=key)
     return sequence
+
+
+def number_sequence_next(key: str) -> int:
+    """The next value of counter ``key``, under a row lock: gap-free and never
+    twice, because the increment commits or rolls back with what it numbers.
+    Call it inside the transaction that saves the numbered object."""
+    sequence = _locked_sequence(key)
+    sequence.last_value += 1
+    sequence.save(update_fields=["last_value"])
+    return sequence.last_value
 
 
 def _parent_number(parent: Page | None) -> str | None:

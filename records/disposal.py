@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from documents.permissions import is_department_head
+from documents.services import number_sequence_next
 
 from . import permissions, retention
 from .lifecycle import (
@@ -34,7 +35,7 @@ from .models import (
     Record,
     RecordUserObjectPermission,
 )
-from .services import _next_in_sequence, company_today
+from .services import company_today
 
 # --- Disposal --------------------------------------------------------------------
 
@@ -58,7 +59,7 @@ def _disposal_refusal(record: Record, today: date) -> str | None:
 
 
 def _disposal_reference(today: date) -> str:
-    seq = _next_in_sequence(f"record-disposal:{today:%Y}")
+    seq = number_sequence_next(f"record-disposal:{today:%Y}")
     return f"XH-{today:%Y}-{seq:03d}"
 
 

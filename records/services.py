@@ -26,8 +26,9 @@ from guardian.shortcuts import assign_perm, remove_perm
 from wagtail.log_actions import log
 
 from documents.lifecycle import DocumentKind, DocumentStatus
-from documents.models import Department, DocumentPage, NumberSequence
+from documents.models import Department, DocumentPage
 from documents.permissions import department_of
+from documents.services import number_sequence_next
 
 from . import files, numbering, permissions, retention
 from .forms import ValuesInvalid, clean_values, field_spec, free_schema
@@ -51,22 +52,6 @@ def _display_name(user) -> str:
     if user is None:
         return ""
     return (user.get_full_name() or user.get_username())[:150]
-
-
-def _next_in_sequence(key: str) -> int:
-    """The next value of a counter, under a row lock: gap-free and never twice,
-    because the increment commits or rolls back with the record it numbers."""
-    try:
-        with transaction.atomic():
-            sequence, _created = (
-                NumberSequence.objects.select_for_update().get_or_create(key=key)
-            )
-    except IntegrityError:
-        # Another writer created the counter first; wait for its lock.
-        sequence = NumberSequence.objects.select_for_update().get(key=key)
-    sequence.last_value += 1
-    sequence.save(update_fields=["last_value"])
-    return sequence.last_value
 
 
 # --- The records list (记录清单) ------------------------------------------------
@@ -362,7 +347,7 @@ def record_create(
             key = numbering.related_sequence_key(form.number, source.number)
             record.related_to = source
             record.chain_depth = source.chain_depth + 1
-            record.related_ordinal = _next_in_sequence(key)
+            record.related_ordinal = number_sequence_next(key)
             record.number = numbering.format_related_number(
                 form.number,
                 source.number,
@@ -371,7 +356,7 @@ def record_create(
             )
         else:
             key = numbering.day_sequence_key(form.number, record_date)
-            record.day_seq = _next_in_sequence(key)
+            record.day_seq = number_sequence_next(key)
             record.number = numbering.format_record_number(
                 form.number, record_date, record.day_seq
             )
