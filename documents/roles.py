@@ -89,6 +89,26 @@ RECORDS_KEEP: tuple[str, ...] = (
     "records.change_retentionclass",
 )
 
+# Compliance reference data (compliance/), in the admin's "Compliance" menu: the
+# standards and their clauses, the process owners and the nonconformity grades.
+# Document control and 管理者代表 keep them (catalogue clauses stay read-only
+# whatever the permission: compliance.viewsets); the management, the department
+# managers and the auditors read them. Nothing is deleted in the admin.
+COMPLIANCE_MODELS: tuple[str, ...] = (
+    "standard",
+    "clause",
+    "process",
+    "nonconformitygrade",
+)
+COMPLIANCE_READ: tuple[str, ...] = tuple(
+    f"compliance.view_{model}" for model in COMPLIANCE_MODELS
+)
+COMPLIANCE_KEEP: tuple[str, ...] = (
+    *COMPLIANCE_READ,
+    *(f"compliance.add_{model}" for model in COMPLIANCE_MODELS),
+    *(f"compliance.change_{model}" for model in COMPLIANCE_MODELS),
+)
+
 # Model permissions, as "app_label.codename".
 MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     GENERAL_MANAGER: (
@@ -96,12 +116,14 @@ MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "documents.view_documentissue",
         *RECORD_VIEW_PERMISSIONS,
         *RECORDS_READ,
+        *COMPLIANCE_READ,
     ),
     MANAGEMENT_REPRESENTATIVE: (
         "wagtailadmin.access_admin",
         "documents.view_documentissue",
         *RECORD_VIEW_PERMISSIONS,
         *RECORDS_READ,
+        *COMPLIANCE_KEEP,
     ),
     DOCUMENT_CONTROLLER: (
         "wagtailadmin.access_admin",
@@ -111,16 +133,19 @@ MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "documents.view_department",
         *RECORD_VIEW_PERMISSIONS,
         *RECORDS_KEEP,
+        *COMPLIANCE_KEEP,
     ),
     DEPARTMENT_MANAGER: (
         "wagtailadmin.access_admin",
         "documents.view_documentissue",
         *RECORDS_READ,
+        *COMPLIANCE_READ,
     ),
     INTERNAL_AUDITOR: (
         "wagtailadmin.access_admin",
         "documents.view_documentissue",
         *RECORDS_READ,
+        *COMPLIANCE_READ,
     ),
     STAFF: (),
     CUSTOMER_REPRESENTATIVE: (),

@@ -18,6 +18,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from wagtail import hooks
 
 from . import library as listing
 from . import numbering
@@ -206,6 +207,20 @@ def _children(page, request) -> list[registry.RegisterRow]:
     return rows
 
 
+# Other apps add a section to the document page (the clauses a document
+# answers, ...): ``fn(request, page)`` returns safe HTML, or None to add nothing.
+DOCUMENT_PANELS_HOOK = "shoukong_document_panels"
+
+
+def _panels(request, page) -> list:
+    panels = []
+    for fn in hooks.get_hooks(DOCUMENT_PANELS_HOOK):
+        html = fn(request, page)
+        if html:
+            panels.append(html)
+    return panels
+
+
 def document_context(request, page, issue=None, preview=False) -> dict:
     """What the document page shows: one issue's snapshot, or (preview) the draft."""
     current = page.current_issue
@@ -236,6 +251,7 @@ def document_context(request, page, issue=None, preview=False) -> dict:
         "document_obsolete": document_obsolete,
         "parent": _parent_document(page),
         "children": _children(page, request),
+        "panels": _panels(request, page),
         "type_label": registry.type_label(tier=page.tier, kind=page.kind),
         "next_review_due": page.next_review_due if is_current else None,
         "review_overdue": is_current

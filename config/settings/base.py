@@ -280,6 +280,33 @@ SHOUKONG_RECORDS_DISPOSAL_REMINDER_WORKDAYS = env_int(
 # Roles that read every record that is not confidential.
 SHOUKONG_RECORDS_READ_ALL_ROLES = ("文控", "内审员")
 
+# --- Compliance (compliance/) ----------------------------------------------------
+# The standard the clause pages and the API show when none is named.
+SHOUKONG_COMPLIANCE_DEFAULT_STANDARD = os.environ.get(
+    "SHOUKONG_COMPLIANCE_DEFAULT_STANDARD", "iso20000-1-2018"
+)
+# Findings from these sources wait for approval before they go to the
+# department (internal audit procedure: 管理者代表 approves NC reports); the
+# sources conflict on who approves a CAPA plan raised by 行政部, so both lists
+# are the company's to set.
+SHOUKONG_NONCONFORMITY_APPROVAL_SOURCES = ("internal_audit",)
+SHOUKONG_NONCONFORMITY_APPROVER_ROLES = ("管理者代表",)
+# Who decides an extension of an action's due date (CAPA procedure: 管理者代表).
+SHOUKONG_CAPA_EXTENSION_APPROVER_ROLES = ("管理者代表",)
+# The department that verifies effectiveness and closes actions (行政部), and
+# who accepts plans for a department that has no 部门经理.
+SHOUKONG_CAPA_VERIFIER_DEPARTMENT = "行政部"
+SHOUKONG_CAPA_HEADLESS_ACCEPTOR_ROLES = ("总经理",)
+# Numbers of nonconformities (actual: corrective) and potential ones (preventive).
+SHOUKONG_NONCONFORMITY_NUMBER_FORMATS = {
+    "corrective": "NC-{year}-{seq:03d}",
+    "preventive": "PA-{year}-{seq:03d}",
+}
+# Coverage: the tiers that count as "a procedure" for a clause, and how far back
+# an audit of the clause counts.
+SHOUKONG_COVERAGE_PROCEDURE_TIERS = (2, 3)
+SHOUKONG_COVERAGE_AUDIT_MONTHS = env_int("SHOUKONG_COVERAGE_AUDIT_MONTHS", 12)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

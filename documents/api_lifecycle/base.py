@@ -201,7 +201,7 @@ def department_for(value: str) -> Department:
     value = str(value).strip()
     departments = Department.objects.filter(is_active=True)
     department = departments.filter(name=value).first()
-    if department is None and value.isdigit():
+    if department is None and value.isascii() and value.isdigit() and len(value) < 10:
         department = departments.filter(pk=int(value)).first()
     if department is None:
         raise serializers.ValidationError(

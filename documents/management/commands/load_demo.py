@@ -17,9 +17,10 @@ from documents import demo
 
 class Command(BaseCommand):
     help = gettext_lazy(
-        "Load the demo: departments, role groups, demo users and (unless "
-        "--users-only) an issued ISO/IEC 20000-1 document set with records "
-        "filled from its forms. Idempotent."
+        "Load the demo: departments, role groups, demo users, the function "
+        "allocation matrix and process owners and (unless --users-only) an "
+        "issued ISO/IEC 20000-1 document set with records filled from its "
+        "forms, clause links and nonconformities. Idempotent."
     )
 
     def add_arguments(self, parser):
@@ -55,7 +56,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         records_report = None
         try:
-            # Documents and records load together or not at all.
+            # Documents, records and compliance load together or not at all.
             with transaction.atomic():
                 report = demo.demo_load(
                     users_only=users_only, reset_passwords=reset_passwords
@@ -65,19 +66,29 @@ class Command(BaseCommand):
                     from records.demo import demo_records_ensure
 
                     records_report = demo_records_ensure()
+                # The matrix and process owners come with the users; the
+                # clause links and nonconformities with the documents.
+                from compliance.demo import demo_compliance_ensure
+
+                compliance_report = demo_compliance_ensure(users_only=users_only)
         except demo.DemoError as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.monotonic() - started
-        self._print_changes(report, elapsed, records_report)
+        self._print_changes(report, elapsed, records_report, compliance_report)
         self._print_logins(report)
 
     def _print_changes(
-        self, report: demo.DemoReport, elapsed: float, records_report=None
+        self,
+        report: demo.DemoReport,
+        elapsed: float,
+        records_report=None,
+        compliance_report=None,
     ) -> None:
         write = self.stdout.write
         seconds = f"{elapsed:.1f}"
         records_changed = records_report is not None and records_report.changed
-        if not report.changed and not records_changed:
+        compliance_changed = compliance_report is not None and compliance_report.changed
+        if not report.changed and not records_changed and not compliance_changed:
             write(
                 self.style.SUCCESS(
                     _("Demo already loaded: nothing to change (%(seconds)s s).")
@@ -101,6 +112,24 @@ class Command(BaseCommand):
                 (
                     _("Disposal requests created"),
                     records_report.disposal_requests_created,
+                ),
+            ]
+        if compliance_changed:
+            lines += [
+                (_("Clause catalogues loaded"), compliance_report.catalogues_loaded),
+                (
+                    _("Function allocation matrix rows filled"),
+                    compliance_report.matrix_rows_set,
+                ),
+                (_("Processes created"), compliance_report.processes_created),
+                (
+                    _("Processes completed (owner or clauses)"),
+                    compliance_report.processes_completed,
+                ),
+                (_("Clause-document links created"), compliance_report.links_created),
+                (
+                    _("Nonconformities entered"),
+                    compliance_report.nonconformities_created,
                 ),
             ]
         if report.library_created:
