@@ -25,6 +25,7 @@ from documents.lifecycle import ChangeRequestStatus, ChangeSource
 from documents.models import ChangeRequest, Department, DocumentPage
 from documents.services import number_sequence_next
 from records import files
+from records.services import company_today
 
 from . import notifications, permissions
 from .lifecycle import (
@@ -76,11 +77,6 @@ _CHANGE_DONE = frozenset(
 )
 
 
-def company_today() -> date:
-    zone = zoneinfo.ZoneInfo(settings.SHOUKONG_COMPANY_TIME_ZONE)
-    return timezone.now().astimezone(zone).date()
-
-
 # Control characters other than tab and line breaks: PostgreSQL refuses NUL,
 # and the .xlsx and .docx reports cannot carry the others.
 _CONTROL = frozenset(chr(c) for c in range(32)) - {"\t", "\n", "\r"}
@@ -99,8 +95,6 @@ def _required(value: str | None, message: str) -> str:
     value = _text(value)
     if not value:
         raise ValidationError(message)
-    if "\x00" in value:
-        raise ValidationError(_("The text contains a NUL character."))
     return value
 
 

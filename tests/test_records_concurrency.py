@@ -10,20 +10,17 @@ SQLite serialises every writer, so the race only exists on PostgreSQL.
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import IntegrityError, connection, transaction
 
 from documents import roles
-from documents.models import StaffProfile
 from documents.tests import factories as doc_factories
 from records import services
 from records.models import Record
 from records.tests import factories
+from tests.concurrency import race, staff_writers
 
 TODAY = date(2026, 11, 22)
 WRITERS = 8
@@ -41,44 +38,7 @@ def today(monkeypatch):
 
 
 def writers() -> list:
-    tech = doc_factories.department("技术部")
-    group = Group.objects.get(name=roles.STAFF)
-    users = []
-    for i in range(WRITERS):
-        user = get_user_model().objects.create_user(f"writer{i}", password="pw")
-        user.groups.add(group)
-        StaffProfile.objects.create(user=user, department=tech)
-        users.append(user)
-    return users
-
-
-def race(users, work) -> tuple[list, list[BaseException]]:
-    """Each user runs ``work(user)`` in its own thread, all starting at once;
-    returns what the calls returned and what they raised."""
-    barrier = threading.Barrier(len(users))
-    results: list = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(user) -> None:
-        try:
-            barrier.wait(timeout=30)
-            made = work(user)
-            with lock:
-                results.extend(made)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(user,)) for user in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(thread.is_alive() for thread in threads), "a writer hung"
-    return results, errors
+    return staff_writers(WRITERS, prefix="writer")
 
 
 @pytest.mark.postgres

@@ -8,37 +8,22 @@ many times the command runs (the reminder's key holds the day).
 
 from __future__ import annotations
 
-from datetime import date
-
-from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from compliance import nonconformities, notifications
 from compliance.models import Nonconformity
+from documents.management.base import DailyCommand
 
 
-class Command(BaseCommand):
-    help = (
+class Command(DailyCommand):
+    help = gettext_lazy(
         "E-mail a reminder about each corrective or preventive action past its "
         "due date. Safe to run more than once a day."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--date",
-            help=("Run as of this day (YYYY-MM-DD); default today."),
-        )
-
     def handle(self, *args, **options):
-        today = nonconformities.company_today()
-        if options["date"]:
-            try:
-                today = date.fromisoformat(options["date"])
-            except ValueError as error:
-                raise CommandError(
-                    _("Not a date: %(value)s (use YYYY-MM-DD).")
-                    % {"value": options["date"]}
-                ) from error
+        today = self.run_date(options, nonconformities.company_today())
         overdue = Nonconformity.objects.overdue(today).for_listing()
         count = overdue.count()
         sent = notifications.overdue(nonconformities=overdue, today=today)

@@ -12,9 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from compliance.catalogue import (
     MAX_CATALOGUE_BYTES,
@@ -22,6 +23,7 @@ from compliance.catalogue import (
     catalogue_load,
     catalogues_ensure,
 )
+from documents.management.base import TranslatedCommand
 
 
 def _message(error: ValidationError) -> str:
@@ -63,8 +65,8 @@ def describe(result: CatalogueResult) -> str:
     return line
 
 
-class Command(BaseCommand):
-    help = (
+class Command(TranslatedCommand):
+    help = gettext_lazy(
         "Load clause catalogues (numbers and short titles of a standard's "
         "clauses) from JSON files; without a file, load every shipped "
         "catalogue. Safe to run again: unchanged clauses are left alone and "
@@ -76,7 +78,7 @@ class Command(BaseCommand):
             "files",
             nargs="*",
             metavar="FILE",
-            help=("A catalogue file (JSON, UTF-8)."),
+            help=gettext_lazy("A catalogue file (JSON, UTF-8)."),
         )
 
     def handle(self, *args, files, **options):

@@ -5,39 +5,23 @@ Idempotent: a second run the same day changes nothing and sends nothing twice.
 
 from __future__ import annotations
 
-from datetime import date
-
-from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from documents import changes, distribution
+from documents.management.base import DailyCommand
 
 
-class Command(BaseCommand):
+class Command(DailyCommand):
     help = gettext_lazy(
         "Make approved issues effective on their date (the previous issue becomes "
         "obsolete and its copies are recalled), report overdue recalls and e-mail "
         "reviews that fall due. Safe to run more than once a day."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--date",
-            help=gettext_lazy("Run as of this day (YYYY-MM-DD); default today."),
-        )
-
     def handle(self, *args, **options):
-        today = timezone.localdate()
-        if options["date"]:
-            try:
-                today = date.fromisoformat(options["date"])
-            except ValueError as error:
-                raise CommandError(
-                    _("Not a date: %(value)s (use YYYY-MM-DD).")
-                    % {"value": options["date"]}
-                ) from error
+        today = self.run_date(options, timezone.localdate())
         activated = distribution.issues_activate_due(today=today)
         for issue in activated:
             self.stdout.write(

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from tqdm import tqdm
 
 from documents import importing
+from documents.management.base import TranslatedCommand
 
 
 def _children_cpu() -> float:
@@ -28,7 +29,7 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy(
         "Import a document register (.xlsx or .csv: 文件编号, 文件名称, 文件层级, "
         "上级文件, 编制部门, 版本号, 发布日期, 文件路径 …) into the library. "

@@ -7,15 +7,16 @@ import time
 import unicodedata
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from documents import demo
+from documents.management.base import TranslatedCommand
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy(
         "Load the demo: departments, role groups, demo users, the function "
         "allocation matrix and process owners and (unless --users-only) an "
