@@ -33,6 +33,20 @@ def department(name: str = "行政部") -> Department:
     return dept
 
 
+def _roles_ensure_once() -> None:
+    """Set up the roles once per test: ``roles_ensure`` is idempotent but costs
+    about a second, and a test makes several users."""
+    groups = Group.objects.filter(name__in=roles.ROLES)
+    if (
+        groups.count() == len(roles.ROLES)
+        and groups.filter(
+            name=roles.GENERAL_MANAGER, permissions__isnull=False
+        ).exists()
+    ):
+        return
+    roles.roles_ensure()
+
+
 def user(
     username: str = "someone",
     *,
@@ -44,7 +58,7 @@ def user(
     User = get_user_model()
     obj = User.objects.create_user(username=username, password=password, **extra)
     if role:
-        roles.roles_ensure()
+        _roles_ensure_once()
         obj.groups.add(Group.objects.get(name=role))
     if department_name:
         StaffProfile.objects.create(user=obj, department=department(department_name))
