@@ -15,7 +15,6 @@ from datetime import date, datetime
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +23,7 @@ from wagtail.log_actions import log
 from documents.lifecycle import ChangeRequestStatus, ChangeSource
 from documents.models import ChangeRequest, Department, DocumentPage
 from documents.services import number_sequence_next
-from records import files
+from records import evidence as evidence_files
 from records.services import company_today
 
 from . import notifications, permissions
@@ -450,54 +449,6 @@ def nonconformity_extension_decide(
 # --- Implementation, verification, closing --------------------------------------------
 
 
-def _checked_uploads(
-    uploads: Sequence[tuple[str, bytes]],
-) -> list[tuple[files.CheckedUpload, bytes]]:
-    """Every evidence file checked before anything is written (type sniffed
-    from the bytes, size capped; records.files)."""
-    checked = []
-    for filename, data in uploads:
-        try:
-            result = files.check_upload(
-                data=data,
-                filename=filename,
-                max_bytes=settings.SHOUKONG_RECORD_MAX_UPLOAD_BYTES,
-            )
-        except files.UploadRefused as exc:
-            raise ValidationError(str(exc)) from None
-        checked.append((result, data))
-    return checked
-
-
-def _store_evidence(
-    *, user, nonconformity, implementation, uploads
-) -> list[EvidenceFile]:
-    """Write the files, then their rows; if a row fails, no file stays behind."""
-    stored: list[EvidenceFile] = []
-    written: list[tuple[object, str]] = []
-    try:
-        for checked, data in uploads:
-            evidence = EvidenceFile(
-                nonconformity=nonconformity,
-                implementation=implementation,
-                name=checked.filename,
-                content_type=checked.content_type,
-                size=checked.size,
-                sha256=checked.sha256,
-                uploaded_by=user,
-                uploaded_at=timezone.now(),
-            )
-            evidence.file.save(checked.filename, ContentFile(data), save=False)
-            written.append((evidence.file.storage, evidence.file.name))
-            evidence.save()
-            stored.append(evidence)
-    except Exception:
-        for storage, name in written:
-            storage.delete(name)
-        raise
-    return stored
-
-
 @transaction.atomic
 def nonconformity_implement(
     *,
@@ -515,7 +466,9 @@ def nonconformity_implement(
     completed_on = completed_on or today
     if completed_on > today:
         raise ValidationError(_("The completion date cannot be in the future."))
-    uploads = _checked_uploads(evidence)
+    uploads = evidence_files.check_uploads(
+        evidence, max_bytes=settings.SHOUKONG_RECORD_MAX_UPLOAD_BYTES
+    )
     _move(nonconformity, S.IMPLEMENTED)
     implementation = Implementation.objects.create(
         nonconformity=nonconformity,
@@ -525,11 +478,12 @@ def nonconformity_implement(
         recorded_by=user,
         recorded_at=timezone.now(),
     )
-    stored = _store_evidence(
+    stored = evidence_files.store_evidence(
+        EvidenceFile,
+        uploads,
         user=user,
         nonconformity=nonconformity,
         implementation=implementation,
-        uploads=uploads,
     )
     try:
         nonconformity.implemented_on = completed_on

@@ -25,7 +25,7 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -38,7 +38,7 @@ from wagtail.models import ModelLogEntry
 
 from documents.models import ChangeRequest
 from records import exports
-from records.views.common import error_text, login_required_for
+from records.views.common import attachment_response, error_text, login_required_for
 
 from .. import nonconformities as nc_services
 from .. import panels, permissions, reports
@@ -630,24 +630,14 @@ def evidence_download(request, number, evidence_id):
     never rendered inline."""
     nc = visible_nonconformity(request.user, number)
     evidence = EvidenceFile.objects.filter(pk=evidence_id, nonconformity=nc).first()
-    if evidence is None or not evidence.file:
+    if evidence is None:
         raise Http404(_("No such evidence file."))
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("No such evidence file.")) from None
-    filename = evidence.name or evidence.file.name.rsplit("/", 1)[-1]
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=filename,
-        content_type=evidence.content_type or "application/octet-stream",
+    return attachment_response(
+        evidence.file,
+        filename=evidence.name,
+        content_type=evidence.content_type,
+        missing=_("No such evidence file."),
     )
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- 改进措施实施情况报告 ---------------------------------------------------------

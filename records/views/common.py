@@ -17,7 +17,8 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.http import FileResponse, Http404
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from documents.permissions import can_view_library
@@ -239,3 +240,29 @@ def _value_row(name, label, record, current, by_field) -> dict[str, Any]:
         "corrections": history,
         "corrected": bool(history),
     }
+
+
+def attachment_response(
+    field_file, *, filename: str, content_type: str, missing: str
+) -> FileResponse:
+    """A stored file as a download: an attachment, never rendered inline (no
+    sniffing, sandboxed if a browser tries, not cached). ``missing`` is the
+    404's message when the file is gone from storage."""
+    if not field_file:
+        raise Http404(missing)
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError:
+        raise Http404(missing) from None
+    filename = filename or field_file.name.rsplit("/", 1)[-1]
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=filename,
+        content_type=content_type or "application/octet-stream",
+    )
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

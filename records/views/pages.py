@@ -14,10 +14,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,7 +26,14 @@ from .. import numbering, permissions, services
 from ..forms import field_spec
 from ..lifecycle import InvalidTransition
 from ..models import Record
-from .common import error_text, retention_info, signed_in, value_rows, visible_record
+from .common import (
+    attachment_response,
+    error_text,
+    retention_info,
+    signed_in,
+    value_rows,
+    visible_record,
+)
 
 # Multiple-choice values typed in one box: 高, 中 / 高、中 / one per line.
 _LIST_SEPARATORS = re.compile(r"[,，、;；\n]+")
@@ -299,21 +305,11 @@ def record_file(request, number):
     """The record's file, for those who may open the record: an attachment,
     never rendered inline (no sniffing, sandboxed if a browser tries)."""
     record = visible_record(request.user, number)
-    if record.is_destroyed or not record.file:
+    if record.is_destroyed:
         raise Http404(_("This record has no file."))
-    try:
-        handle = record.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("This record has no file.")) from None
-    filename = record.file_name or record.file.name.rsplit("/", 1)[-1]
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=filename,
-        content_type=record.file_content_type or "application/octet-stream",
+    return attachment_response(
+        record.file,
+        filename=record.file_name,
+        content_type=record.file_content_type,
+        missing=_("This record has no file."),
     )
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
