@@ -281,6 +281,71 @@ def record_create(
             {"department": _("Records belong to a department; you have none.")}
         )
     permissions.ensure(permissions.can_fill(user, department))
+    return _record_store(
+        user=user,
+        form=form,
+        department=department,
+        data=data,
+        record_date=record_date,
+        related_to=related_to,
+        upload=upload,
+        retention_subject=retention_subject,
+    )
+
+
+@transaction.atomic
+def record_file(
+    *,
+    user,
+    form: DocumentPage | str,
+    department: Department,
+    upload: tuple[bytes, str],
+    record_date: date | None = None,
+    source: str = "",
+) -> Record:
+    """File a document produced by another service (an audit report, meeting
+    minutes) as a record of ``form``. The calling service has checked its own
+    permission, so ``user`` need not be allowed to fill forms; everything else
+    is as for an uploaded file: the form in force, its retention, the number,
+    the file checked by its bytes and the log entry, which names ``source``.
+    The file is the record: the form's fields are not asked for."""
+    form = form_resolve(form)
+    if not isinstance(department, Department):
+        raise ValidationError(
+            {"department": _("Records belong to a department; name it.")}
+        )
+    if upload is None:
+        raise ValidationError({"file": _("Attach the record's file.")})
+    return _record_store(
+        user=user,
+        form=form,
+        department=department,
+        data=None,
+        record_date=record_date,
+        related_to=None,
+        upload=upload,
+        retention_subject="",
+        partial=True,
+        source=source or "service",
+    )
+
+
+def _record_store(
+    *,
+    user,
+    form: DocumentPage,
+    department: Department,
+    data: Mapping[str, Any] | None,
+    record_date: date | None,
+    related_to: Record | str | None,
+    upload: tuple[bytes, str] | None,
+    retention_subject: str,
+    partial: bool = False,
+    source: str | None = None,
+) -> Record:
+    """What filling and filing share once the caller's permission is checked:
+    the issue in force, the records-list entry and its retention, the values,
+    the file check, the number, the row and its log entry."""
     issue = _current_issue(form)
     record_type = record_type_ensure(form=form)
     record_date = _record_date(record_date)
@@ -288,7 +353,7 @@ def record_create(
         raise ValidationError(_("The values must be an object."))
     try:
         schema = issue.form_schema or free_schema(dict(data or {}))
-        values = clean_values(schema, dict(data or {}))
+        values = clean_values(schema, dict(data or {}), partial=partial)
     except ValuesInvalid as exc:
         raise ValidationError(exc.errors) from None
     checked = None
@@ -337,20 +402,23 @@ def record_create(
     )
     try:
         if related_to:
-            source = _source_record(related_to, user)
+            source_record = _source_record(related_to, user)
             # Its number carries the source's: a confidential source keeps it so.
-            record.confidential = record.confidential or source.confidential
+            record.confidential = record.confidential or source_record.confidential
             # Refuse a chain too deep or too long before a number is used up.
             numbering.format_related_number(
-                form.number, source.number, 1, depth=source.chain_depth + 1
+                form.number,
+                source_record.number,
+                1,
+                depth=source_record.chain_depth + 1,
             )
-            key = numbering.related_sequence_key(form.number, source.number)
-            record.related_to = source
-            record.chain_depth = source.chain_depth + 1
+            key = numbering.related_sequence_key(form.number, source_record.number)
+            record.related_to = source_record
+            record.chain_depth = source_record.chain_depth + 1
             record.related_ordinal = number_sequence_next(key)
             record.number = numbering.format_related_number(
                 form.number,
-                source.number,
+                source_record.number,
                 record.related_ordinal,
                 depth=record.chain_depth,
             )
@@ -371,6 +439,15 @@ def record_create(
         record.file_size = checked.size
         record.file_sha256 = checked.sha256
         record.file_content_type = checked.content_type
+    log_data = {
+        "number": record.number,
+        "form": form.number,
+        "issue": issue.label,
+        "related_to": record.related_to.number if record.related_to else None,
+    }
+    if source is not None:
+        # Filed by another service (record_file), not filled by the user.
+        log_data["source"] = source
     # The file is written before the row; if the row is not, the file goes too.
     try:
         record.save()
@@ -378,12 +455,7 @@ def record_create(
             instance=record,
             action="shoukong.records.create",
             user=user,
-            data={
-                "number": record.number,
-                "form": form.number,
-                "issue": issue.label,
-                "related_to": record.related_to.number if record.related_to else None,
-            },
+            data=log_data,
         )
     except Exception:
         if stored_name:
@@ -636,6 +708,7 @@ __all__ = [
     "record_access_revoke",
     "record_correct",
     "record_create",
+    "record_file",
     "record_hold_place",
     "record_hold_release",
     "record_lookup",
