@@ -307,6 +307,48 @@ SHOUKONG_NONCONFORMITY_NUMBER_FORMATS = {
 SHOUKONG_COVERAGE_PROCEDURE_TIERS = (2, 3)
 SHOUKONG_COVERAGE_AUDIT_MONTHS = env_int("SHOUKONG_COVERAGE_AUDIT_MONTHS", 12)
 
+# --- Internal audits (audits/) ----------------------------------------------------
+# The annual programme's chain after it is prepared: (step, role) in order. The
+# sources conflict (the GM approves; 管理者代表 approves): the default has
+# 管理者代表 review and 总经理 approve; "approve:管理者代表" alone is the other.
+SHOUKONG_AUDIT_PROGRAMME_CHAIN = tuple(
+    tuple(step.split(":", 1))
+    for step in os.environ.get(
+        "SHOUKONG_AUDIT_PROGRAMME_CHAIN", "review:管理者代表,approve:总经理"
+    ).split(",")
+    if ":" in step
+)
+# Who prepares the programme and plans audits (行政部 or the audit leader), who
+# decides ad hoc audits and forms teams, and who approves audit reports.
+SHOUKONG_AUDIT_PREPARER_ROLES = ("文控", "内审员", "管理者代表")
+SHOUKONG_AUDIT_DECIDER_ROLES = ("管理者代表",)
+SHOUKONG_AUDIT_REPORT_APPROVER_ROLES = ("管理者代表",)
+# Roles that may be on an audit team.
+SHOUKONG_AUDIT_AUDITOR_ROLES = ("内审员", "管理者代表", "文控", "部门经理")
+# The notice reaches the auditees this many days before the audit (a warning
+# outside the range).
+SHOUKONG_AUDIT_NOTICE_DAYS = (
+    env_int("SHOUKONG_AUDIT_NOTICE_MIN_DAYS", 3),
+    env_int("SHOUKONG_AUDIT_NOTICE_MAX_DAYS", 5),
+)
+SHOUKONG_AUDIT_NUMBER_FORMAT = "IA-{year}-{seq:02d}"
+SHOUKONG_AUDIT_EVIDENCE_MAX_BYTES = env_int(
+    "SHOUKONG_AUDIT_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024
+)
+# Departments the programme need not cover (none: the manual asks for all).
+SHOUKONG_AUDIT_EXEMPT_DEPARTMENTS: tuple[str, ...] = ()
+# The forms the audit records are filed under, and the department that keeps
+# them (行政部 archives them, kept 3 years by the forms' retention). A kind whose
+# form is missing or not in force is not filed and the audit page says so.
+SHOUKONG_AUDIT_RECORD_FORMS = {
+    "programme": "D1301",
+    "checklist": "D1302",
+    "opening": "D1304",
+    "closing": "D1305",
+    "report": "D1306",
+}
+SHOUKONG_AUDIT_RECORDS_DEPARTMENT = "行政部"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

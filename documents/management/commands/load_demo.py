@@ -21,7 +21,7 @@ class Command(TranslatedCommand):
         "Load the demo: departments, role groups, demo users, the function "
         "allocation matrix and process owners and (unless --users-only) an "
         "issued ISO/IEC 20000-1 document set with records filled from its "
-        "forms, clause links and nonconformities. Idempotent."
+        "forms, clause links, nonconformities and internal audits. Idempotent."
     )
 
     def add_arguments(self, parser):
@@ -55,9 +55,9 @@ class Command(TranslatedCommand):
                 )
             )
         started = time.monotonic()
-        records_report = None
+        records_report = audits_report = None
         try:
-            # Documents, records and compliance load together or not at all.
+            # Documents, records, compliance and audits load together or not at all.
             with transaction.atomic():
                 report = demo.demo_load(
                     users_only=users_only, reset_passwords=reset_passwords
@@ -72,10 +72,18 @@ class Command(TranslatedCommand):
                 from compliance.demo import demo_compliance_ensure
 
                 compliance_report = demo_compliance_ensure(users_only=users_only)
+                if not users_only:
+                    # The audits use the documents, the records' forms, the
+                    # matrix and the process owners loaded just above.
+                    from audits.demo import demo_audits_ensure
+
+                    audits_report = demo_audits_ensure()
         except demo.DemoError as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.monotonic() - started
-        self._print_changes(report, elapsed, records_report, compliance_report)
+        self._print_changes(
+            report, elapsed, records_report, compliance_report, audits_report
+        )
         self._print_logins(report)
 
     def _print_changes(
@@ -84,12 +92,19 @@ class Command(TranslatedCommand):
         elapsed: float,
         records_report=None,
         compliance_report=None,
+        audits_report=None,
     ) -> None:
         write = self.stdout.write
         seconds = f"{elapsed:.1f}"
         records_changed = records_report is not None and records_report.changed
         compliance_changed = compliance_report is not None and compliance_report.changed
-        if not report.changed and not records_changed and not compliance_changed:
+        audits_changed = audits_report is not None and audits_report.changed
+        if audits_report is not None:
+            for warning in audits_report.warnings:
+                write(self.style.WARNING(warning))
+        if not any(
+            [report.changed, records_changed, compliance_changed, audits_changed]
+        ):
             write(
                 self.style.SUCCESS(
                     _("Demo already loaded: nothing to change (%(seconds)s s).")
@@ -132,6 +147,20 @@ class Command(TranslatedCommand):
                     _("Nonconformities entered"),
                     compliance_report.nonconformities_created,
                 ),
+            ]
+        if audits_changed:
+            lines += [
+                (
+                    _("Audit programmes created"),
+                    audits_report.programmes_created,
+                ),
+                (
+                    _("Audit programmes approved"),
+                    audits_report.programmes_approved,
+                ),
+                (_("Audits planned"), audits_report.audits_created),
+                (_("Audits carried forward"), audits_report.audits_advanced),
+                (_("Audit records filed"), audits_report.records_filed),
             ]
         if report.library_created:
             write(_("Library created."))

@@ -1,0 +1,1 @@
+"""Audit pages (see audits.urls)."""
