@@ -116,8 +116,9 @@ class ReportDocxTests(TestCase):
         assert "通报一项不符合" in minutes
 
     def test_control_characters_do_not_break_the_report(self):
-        # Rows written before the services refused them, or by an import.
-        Audit.objects.filter(pk=self.audit.pk).update(purpose="目的\x0b说明\x00。")
+        # Rows written before the services refused them, or by an import
+        # (NUL only in the unit check below: PostgreSQL stores no NUL).
+        Audit.objects.filter(pk=self.audit.pk).update(purpose="目的\x0b说明\x0c。")
         Nonconformity.objects.filter(pk=self.finding.pk).update(
             facts="事实\x01描述\x1f完", title="标题\x08"
         )
