@@ -42,9 +42,10 @@ from ..checklist_forms import (
     item_payload,
 )
 from ..lifecycle import AuditStatus, ItemResult
-from ..models import Audit, AuditTeamMember, ChecklistEvidence, ChecklistItem
+from ..models import Audit, ChecklistEvidence, ChecklistItem
 from ..services.checklists import PREPARE_STATUSES, finding_open
 from ..services.findings import DEFAULT_GRADES, default_title
+from .audits.common import visible_audit
 
 A = AuditStatus
 
@@ -60,21 +61,6 @@ def _name(user) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()
-
-
-def visible_audit(user, number: str) -> Audit:
-    """The audit numbered ``number`` with its team, or 404."""
-    audit = (
-        Audit.objects.select_related("standard", "programme")
-        .prefetch_related(
-            Prefetch("team", queryset=AuditTeamMember.objects.select_related("user"))
-        )
-        .filter(number=(number or "").strip().upper())
-        .first()
-    )
-    if audit is None or not permissions.can_view_audits(user):
-        raise Http404(_("No such audit."))
-    return audit
 
 
 def _item_of(audit: Audit, item_id: int) -> ChecklistItem:

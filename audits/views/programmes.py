@@ -45,12 +45,10 @@ from ..lifecycle import (
     SignatureDecision,
 )
 from ..models import Audit, AuditProgramme, AuditTeamMember, ChecklistItem
+from ..reports import DOCX_CONTENT_TYPE, programme_docx
 
 audits_staff = login_required_for(permissions.can_view_audits)
 
-DOCX_CONTENT_TYPE = (
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-)
 # Audits that no longer ask anything of their team.
 FINISHED_STATUSES = (AuditStatus.CLOSED, AuditStatus.CANCELLED, AuditStatus.REJECTED)
 # The heat map's shades: 1, 2, 3 or more audits in a month.
@@ -383,12 +381,7 @@ def programme_new(request):
 
 
 def _docx(programme: AuditProgramme) -> HttpResponse:
-    from .. import reports
-
-    build = getattr(reports, "programme_docx", None)
-    if build is None:
-        raise Http404(_("The programme cannot be downloaded yet."))
-    response = HttpResponse(build(programme), content_type=DOCX_CONTENT_TYPE)
+    response = HttpResponse(programme_docx(programme), content_type=DOCX_CONTENT_TYPE)
     filename = _("internal-audit-programme-%(year)s-rev%(revision)s.docx") % {
         "year": programme.year,
         "revision": programme.revision,
