@@ -256,3 +256,18 @@ def clause_audit_history(clause: Clause) -> list[dict]:
         }
         for audit in _done_audits(ids)
     ]
+
+
+def coverage_summary(coverage: ProgrammeCoverage | None) -> dict[str, int] | None:
+    """Counts for the audits home page and the management review pack:
+    applicable clauses covered, departments covered, audits counted."""
+    if coverage is None:
+        return None
+    applicable = [row for row in coverage.clauses if row.applicable]
+    return {
+        "clauses": len(applicable),
+        "clauses_covered": sum(1 for row in applicable if row.covered),
+        "departments": len(coverage.departments),
+        "departments_covered": sum(1 for d in coverage.departments if d.covered),
+        "audits": len(coverage.audits),
+    }

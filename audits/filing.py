@@ -13,19 +13,16 @@ not undo the others.
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from documents.lifecycle import DocumentKind, DocumentStatus
-from documents.models import Department, DocumentPage
-from records import services as record_services
+from documents.models import Department
+from records import filing
 
 from . import reports
 from .lifecycle import MeetingKind
@@ -49,46 +46,8 @@ AUDIT_KINDS = (
 )
 
 
-def _local_date(moment: datetime | None) -> date | None:
-    if moment is None:
-        return None
-    zone = zoneinfo.ZoneInfo(settings.SHOUKONG_COMPANY_TIME_ZONE)
-    return moment.astimezone(zone).date()
-
-
-def _form_number(kind: str) -> str:
-    return settings.SHOUKONG_AUDIT_RECORD_FORMS.get(str(kind), "")
-
-
-def _form_in_force(kind: str) -> tuple[DocumentPage | None, str | None]:
-    """The form ``kind`` is filed under, or why it cannot be."""
-    number = _form_number(kind)
-    label = AuditRecordKind(kind).label
-    if not number:
-        return None, _("%(kind)s: no form is set for it; it was not filed.") % {
-            "kind": label
-        }
-    form = DocumentPage.objects.filter(number=number).first()
-    if form is None or form.kind != DocumentKind.FORM:
-        return None, _(
-            "%(kind)s: there is no form %(number)s in the library; it was not filed."
-        ) % {"kind": label, "number": number}
-    if form.status != DocumentStatus.CONTROLLED or not form.issues.effective().exists():
-        return None, _(
-            "%(kind)s: form %(number)s is not in force; it was not filed."
-        ) % {"kind": label, "number": number}
-    return form, None
-
-
 def _department() -> tuple[Department | None, str | None]:
-    name = settings.SHOUKONG_AUDIT_RECORDS_DEPARTMENT
-    department = Department.objects.filter(name=name, is_active=True).first()
-    if department is None:
-        return None, _(
-            "The department %(department)s that keeps the audit records does not "
-            "exist; nothing was filed."
-        ) % {"department": name}
-    return department, None
+    return filing.keeping_department(settings.SHOUKONG_AUDIT_RECORDS_DEPARTMENT)
 
 
 def _file_one(
@@ -104,34 +63,19 @@ def _file_one(
     source: str,
 ) -> tuple[str | None, str | None]:
     """File one kind in its own savepoint: (record number, warning)."""
-    form, warning = _form_in_force(kind)
-    if form is None:
-        return None, warning
-    record = None
-    try:
-        with transaction.atomic():
-            record = record_services.record_file(
-                user=user,
-                form=form,
-                department=department,
-                upload=(content(), f"{filename} {form.title}.docx"),
-                record_date=record_date,
-                source=source,
-            )
-            AuditRecordLink.objects.create(
-                revision=revision, kind=kind, record=record, **owner
-            )
-    except BaseException as exc:
-        # The row is rolled back with the savepoint; its file must go too.
-        if record is not None and record.file:
-            record.file.storage.delete(record.file.name)
-        if not isinstance(exc, ValidationError):
-            raise
-        return None, _("%(kind)s was not filed: %(reason)s") % {
-            "kind": AuditRecordKind(kind).label,
-            "reason": "; ".join(exc.messages),
-        }
-    return record.number, None
+    return filing.file_paper(
+        user=user,
+        label=str(AuditRecordKind(kind).label),
+        form_number=settings.SHOUKONG_AUDIT_RECORD_FORMS.get(str(kind), ""),
+        department=department,
+        content=content,
+        filename=filename,
+        record_date=record_date,
+        source=source,
+        link=lambda record: AuditRecordLink.objects.create(
+            revision=revision, kind=kind, record=record, **owner
+        ),
+    )
 
 
 def _report_bytes(audit: Audit) -> bytes:
@@ -165,13 +109,13 @@ def audit_records_file(*, user, audit: Audit) -> list[str]:
             if not audit.items.exists():
                 continue
             content = partial(reports.checklist_docx, audit)
-            on = _local_date(closing.held_at) if closing else None
+            on = filing.local_date(closing.held_at) if closing else None
         elif kind in (AuditRecordKind.OPENING, AuditRecordKind.CLOSING):
             meeting = meetings.get(kind)
             if meeting is None:
                 continue
             content = partial(reports.meeting_docx, meeting)
-            on = _local_date(meeting.held_at)
+            on = filing.local_date(meeting.held_at)
         else:
             if report is None or report.approved_at is None:
                 continue

@@ -37,7 +37,7 @@ from records.views.common import error_text, login_required_for
 
 from .. import panels, permissions, services
 from .. import programme_forms as forms
-from ..coverage import MONTHS, ProgrammeCoverage, programme_coverage
+from ..coverage import MONTHS, ProgrammeCoverage, coverage_summary, programme_coverage
 from ..lifecycle import (
     AuditStatus,
     InvalidTransition,
@@ -86,21 +86,6 @@ def _detail_url(programme: AuditProgramme, anchor: str = "") -> str:
 
 
 # --- What the pages show --------------------------------------------------------------
-
-
-def coverage_summary(coverage: ProgrammeCoverage | None) -> dict[str, int] | None:
-    """Counts for the home page: applicable clauses covered, departments
-    covered, audits counted."""
-    if coverage is None:
-        return None
-    applicable = [row for row in coverage.clauses if row.applicable]
-    return {
-        "clauses": len(applicable),
-        "clauses_covered": sum(1 for row in applicable if row.covered),
-        "departments": len(coverage.departments),
-        "departments_covered": sum(1 for d in coverage.departments if d.covered),
-        "audits": len(coverage.audits),
-    }
 
 
 def heatmap_rows(coverage: ProgrammeCoverage) -> list[dict[str, Any]]:
