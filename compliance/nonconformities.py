@@ -158,10 +158,16 @@ def nonconformity_raise(
     documents: Iterable[DocumentPage] = (),
     source_reference: str = "",
     source_object=None,
+    owner=None,
+    due_date: date | None = None,
 ) -> Nonconformity:
     """Record a nonconformity or a potential one with its facts, clause and
     responsible department (CAPA procedure 4.1). Findings from the sources in
-    SHOUKONG_NONCONFORMITY_APPROVAL_SOURCES wait for approval first."""
+    SHOUKONG_NONCONFORMITY_APPROVAL_SOURCES wait for approval first.
+
+    ``owner`` and ``due_date`` are set when the action was already assigned
+    where it was decided (a management review's output); the department's
+    accepted plan replaces them."""
     permissions.ensure(permissions.can_raise(user))
     title = _required(title, _("Give a short summary of the nonconformity."))[:200]
     facts = _required(facts, _("Describe the facts of the nonconformity."))
@@ -189,6 +195,8 @@ def nonconformity_raise(
         raised_by=user,
         raised_at=now,
         status=S.DRAFT if needs_approval(source) else S.RAISED,
+        owner=owner,
+        due_date=due_date,
     )
     if source_object is not None:
         nonconformity.source_type = ContentType.objects.get_for_model(source_object)
@@ -205,6 +213,8 @@ def nonconformity_raise(
         department=department.name,
         grade=grade.code,
         source=source,
+        **({"owner": owner.get_username()} if owner is not None else {}),
+        **({"due_date": due_date.isoformat()} if due_date is not None else {}),
     )
     if nonconformity.status == S.RAISED:
         notifications.raised(nonconformity=nonconformity)
