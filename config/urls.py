@@ -17,11 +17,13 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/records/", include("records.api_urls")),
     path("api/v1/", include("audits.api_urls")),
+    path("api/v1/", include("reviews.api_urls")),
     path("api/v1/", include("compliance.api_urls")),
     path("api/v1/", include("documents.api_urls")),
     path("records/", include("records.urls")),
     path("compliance/", include("compliance.urls")),
     path("audits/", include("audits.urls")),
+    path("reviews/", include("reviews.urls")),
     path("", include("documents.urls")),
 ]
 

@@ -24,6 +24,7 @@ from compliance.models import (
     Standard,
 )
 from documents.models import Department
+from reviews.demo import IMPROVEMENT as REVIEW_IMPROVEMENT
 
 S = NonconformityStatus
 TODAY = date(2026, 11, 22)
@@ -154,9 +155,11 @@ def test_full_demo_traces_documents_and_enters_nonconformities():
     ).count() == (ClauseDocumentLink.objects.count())
 
     ncs = {nc.title: nc for nc in Nonconformity.objects.all()}
-    # The audits demo adds its closed audit's finding against 8.5.1.
+    # The audits demo adds its closed audit's finding against 8.5.1, the
+    # reviews demo last year's improvement action.
     assert set(ncs) == {spec.title for spec in NONCONFORMITIES} | {
-        AUDIT_FINDING["title"]
+        AUDIT_FINDING["title"],
+        REVIEW_IMPROVEMENT["description"].splitlines()[0],
     }
     major = ncs["紧急变更上线后未补做评审"]
     assert (major.status, major.grade.code, major.clause.ref_id) == (

@@ -349,6 +349,57 @@ SHOUKONG_AUDIT_RECORD_FORMS = {
 }
 SHOUKONG_AUDIT_RECORDS_DEPARTMENT = "行政部"
 
+
+# --- Management reviews (reviews/) ---------------------------------------------------
+# The review plan (管理评审计划) and the review report (管理评审报告) are signed
+# along these chains after 行政部 prepares them: (step, role) in order. The
+# procedure has 管理者代表 review and 总经理 approve both.
+def _chain(name: str, default: str) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        tuple(step.split(":", 1))
+        for step in os.environ.get(name, default).split(",")
+        if ":" in step
+    )
+
+
+SHOUKONG_MGMT_REVIEW_PLAN_CHAIN = _chain(
+    "SHOUKONG_MGMT_REVIEW_PLAN_CHAIN", "review:管理者代表,approve:总经理"
+)
+SHOUKONG_MGMT_REVIEW_REPORT_CHAIN = _chain(
+    "SHOUKONG_MGMT_REVIEW_REPORT_CHAIN", "review:管理者代表,approve:总经理"
+)
+# Who prepares reviews, takes the minutes and tracks the outputs (行政部 and
+# 管理者代表), and who confirms the consolidated input pack (管理者代表).
+SHOUKONG_MGMT_REVIEW_PREPARER_ROLES = ("文控", "管理者代表")
+SHOUKONG_MGMT_REVIEW_CONFIRMER_ROLES = ("管理者代表",)
+# At least one review every SHOUKONG_MGMT_REVIEW_INTERVAL_MONTHS months; the
+# dashboard warns this many days before the interval runs out.
+SHOUKONG_MGMT_REVIEW_INTERVAL_MONTHS = env_int("SHOUKONG_MGMT_REVIEW_INTERVAL_MONTHS", 12)
+SHOUKONG_MGMT_REVIEW_WARNING_DAYS = env_int("SHOUKONG_MGMT_REVIEW_WARNING_DAYS", 60)
+# The report is due this many days after the meeting. The sources conflict
+# (within a week; ten working days): a warning past it, never a refusal.
+SHOUKONG_MGMT_REVIEW_REPORT_DAYS = env_int("SHOUKONG_MGMT_REVIEW_REPORT_DAYS", 7)
+SHOUKONG_MGMT_REVIEW_NUMBER_FORMAT = "MR-{year}-{seq:02d}"
+SHOUKONG_MGMT_REVIEW_ATTACHMENT_MAX_BYTES = env_int(
+    "SHOUKONG_MGMT_REVIEW_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024
+)
+# The grade given to the nonconformities a review's improvement and corrective
+# actions raise in compliance.
+SHOUKONG_MGMT_REVIEW_OUTPUT_GRADES = {
+    "improvement": "improvement_action",
+    "corrective": "minor",
+}
+# The forms the review records are filed under and the department keeping
+# them, as for audits: a kind whose form is missing is not filed, with a warning.
+SHOUKONG_MGMT_REVIEW_RECORD_FORMS = {
+    "plan": "D1401",
+    "report": "D1402",
+    "minutes": "D1403",
+    "inputs": "D1404",
+    "actions": "D1405",
+}
+SHOUKONG_MGMT_REVIEW_RECORDS_DEPARTMENT = "行政部"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -52,6 +52,14 @@ EXPECTED_NUMBERS = {
     "D1304-2026100801",
     "D1305-2026100901",
     "D1306-2026112201",
+    # The reviews demo: this year's plan and last year's plan, minutes, report
+    # and improvement plan (filed by reviews.filing). Last year's input pack
+    # (D1404) is dated by the clock when the pack is confirmed: checked apart.
+    "D1401-2026112201",
+    "D1401-2026112202",
+    "D1402-2026112201",
+    "D1403-2025121201",
+    "D1405-2026112201",
 }
 
 
@@ -72,13 +80,15 @@ class DemoRecordsTests(TestCase):
 
     def test_the_demo_records_are_numbered_and_bound_to_the_issue_in_force(self):
         numbers = set(Record.objects.values_list("number", flat=True))
-        assert numbers == EXPECTED_NUMBERS
+        packs = {n for n in numbers if n.startswith("D1404-")}
+        assert numbers - packs == EXPECTED_NUMBERS
+        assert len(packs) == 1
         assert "Records filed (15)" in self.output
         for record in Record.objects.select_related("form", "form_issue"):
             assert record.form_issue == record.form.issues.effective().get()
         # Every record was filed by the service, which logs it.
         assert (
-            ModelLogEntry.objects.filter(action="shoukong.records.create").count() == 20
+            ModelLogEntry.objects.filter(action="shoukong.records.create").count() == 26
         )
 
     def test_filled_forms_carry_their_fields_in_the_issue(self):

@@ -21,7 +21,8 @@ class Command(TranslatedCommand):
         "Load the demo: departments, role groups, demo users, the function "
         "allocation matrix and process owners and (unless --users-only) an "
         "issued ISO/IEC 20000-1 document set with records filled from its "
-        "forms, clause links, nonconformities and internal audits. Idempotent."
+        "forms, clause links, nonconformities, internal audits and management "
+        "reviews. Idempotent."
     )
 
     def add_arguments(self, parser):
@@ -55,9 +56,10 @@ class Command(TranslatedCommand):
                 )
             )
         started = time.monotonic()
-        records_report = audits_report = None
+        records_report = audits_report = reviews_report = None
         try:
-            # Documents, records, compliance and audits load together or not at all.
+            # Documents, records, compliance, audits and reviews load together or
+            # not at all.
             with transaction.atomic():
                 report = demo.demo_load(
                     users_only=users_only, reset_passwords=reset_passwords
@@ -78,11 +80,21 @@ class Command(TranslatedCommand):
                     from audits.demo import demo_audits_ensure
 
                     audits_report = demo_audits_ensure()
+                    # The reviews' packs count the audits, nonconformities and
+                    # documents above; their records use the B14 forms.
+                    from reviews.demo import demo_reviews_ensure
+
+                    reviews_report = demo_reviews_ensure()
         except demo.DemoError as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.monotonic() - started
         self._print_changes(
-            report, elapsed, records_report, compliance_report, audits_report
+            report,
+            elapsed,
+            records_report,
+            compliance_report,
+            audits_report,
+            reviews_report,
         )
         self._print_logins(report)
 
@@ -93,17 +105,26 @@ class Command(TranslatedCommand):
         records_report=None,
         compliance_report=None,
         audits_report=None,
+        reviews_report=None,
     ) -> None:
         write = self.stdout.write
         seconds = f"{elapsed:.1f}"
         records_changed = records_report is not None and records_report.changed
         compliance_changed = compliance_report is not None and compliance_report.changed
         audits_changed = audits_report is not None and audits_report.changed
-        if audits_report is not None:
-            for warning in audits_report.warnings:
-                write(self.style.WARNING(warning))
+        reviews_changed = reviews_report is not None and reviews_report.changed
+        for extra in (audits_report, reviews_report):
+            if extra is not None:
+                for warning in extra.warnings:
+                    write(self.style.WARNING(warning))
         if not any(
-            [report.changed, records_changed, compliance_changed, audits_changed]
+            [
+                report.changed,
+                records_changed,
+                compliance_changed,
+                audits_changed,
+                reviews_changed,
+            ]
         ):
             write(
                 self.style.SUCCESS(
@@ -161,6 +182,20 @@ class Command(TranslatedCommand):
                 (_("Audits planned"), audits_report.audits_created),
                 (_("Audits carried forward"), audits_report.audits_advanced),
                 (_("Audit records filed"), audits_report.records_filed),
+            ]
+        if reviews_changed:
+            lines += [
+                (
+                    _("Performance indicators created"),
+                    reviews_report.objectives_created,
+                ),
+                (
+                    _("Objective values entered"),
+                    reviews_report.measurements_entered,
+                ),
+                (_("Management reviews created"), reviews_report.reviews_created),
+                (_("Review decisions recorded"), reviews_report.outputs_added),
+                (_("Review records filed"), reviews_report.records_filed),
             ]
         if report.library_created:
             write(_("Library created."))

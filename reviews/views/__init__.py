@@ -1,0 +1,1 @@
+"""Management review pages (see reviews.urls)."""
