@@ -645,7 +645,7 @@ def test_signed_inputs_are_in_the_pack_and_missing_departments_named():
 # --- The full demo --------------------------------------------------------------------
 
 
-def test_the_demo_pack_matches_the_system_and_compiles_quickly(
+def test_the_demo_pack_matches_the_system_in_a_fixed_number_of_queries(
     django_assert_max_num_queries,
 ):
     call_command("load_demo", stdout=io.StringIO())
