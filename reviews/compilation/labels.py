@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-__all__ = ["AGE_LABELS", "SUMMARY_LABELS"]
+__all__ = ["AGE_LABELS", "SUMMARY_LABELS", "count_items"]
 
 SUMMARY_LABELS = {
     "total": pgettext_lazy("review pack", "Total"),
@@ -44,3 +44,13 @@ AGE_LABELS = {
     "30to90": _("30 to 90 days"),
     "gt90": _("over 90 days"),
 }
+
+
+def count_items(key: str, counts) -> list[tuple[str, object]]:
+    """``(label, value)`` of a summary's counts in reading order. PostgreSQL
+    keeps a JSON object's keys in its own order, so the age buckets are put
+    back in theirs here, wherever the pack is shown."""
+    if key != "by_age":
+        return [(str(k), v) for k, v in counts.items()]
+    known = [(str(AGE_LABELS[k]), counts[k]) for k in AGE_LABELS if k in counts]
+    return known + [(str(k), v) for k, v in counts.items() if k not in AGE_LABELS]

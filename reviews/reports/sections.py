@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from .. import charts
-from ..compilation.labels import AGE_LABELS, SUMMARY_LABELS
+from ..compilation.labels import SUMMARY_LABELS, count_items
 from ..lifecycle import InputSection
 from .common import (
     DASH,
@@ -64,18 +64,13 @@ def _summary_labels() -> dict[str, str]:
     return {key: str(label) for key, label in SUMMARY_LABELS.items()}
 
 
-def _age_labels() -> dict[str, str]:
-    return {key: str(label) for key, label in AGE_LABELS.items()}
-
-
 # Written as tables of their own, not in the summary.
 _NOT_IN_SUMMARY = {"coverage", "by_form"}
 
 
 def _counts_text(key: str, counts: Mapping) -> str:
-    names = _age_labels() if key == "by_age" else {}
     return (
-        "、".join(f"{names.get(k, k)}: {_text(v)}" for k, v in counts.items()) or DASH
+        "、".join(f"{name}: {_text(v)}" for name, v in count_items(key, counts)) or DASH
     )
 
 

@@ -28,7 +28,7 @@ from documents.models import Department
 from records.views.common import attachment_response
 
 from .. import permissions, services
-from ..compilation.labels import AGE_LABELS, SUMMARY_LABELS
+from ..compilation.labels import SUMMARY_LABELS, count_items
 from ..input_forms import (
     ATTACHMENT_ACCEPT,
     InputForm,
@@ -204,7 +204,9 @@ def inputs_context(request, review: Review) -> dict[str, Any]:
         "new_form": new_form,
         "return_form": ReturnForm(),
         "accept": ATTACHMENT_ACCEPT,
-        "max_upload": filesizeformat(settings.SHOUKONG_MGMT_REVIEW_ATTACHMENT_MAX_BYTES),
+        "max_upload": filesizeformat(
+            settings.SHOUKONG_MGMT_REVIEW_ATTACHMENT_MAX_BYTES
+        ),
         "total": len(items),
         "signed": sum(1 for i in items if i.status == InputStatus.SIGNED),
         "can_prepare": permissions.can_prepare(user),
@@ -369,14 +371,13 @@ def _facts(summary) -> list[dict[str, Any]]:
             continue
         label = SUMMARY_LABELS.get(key, key)
         if isinstance(value, dict):
-            names = AGE_LABELS if key == "by_age" else {}
             facts.append(
                 {
                     "key": key,
                     "label": label,
                     "items": [
-                        {"label": names.get(k, k), "value": _scalar(v)}
-                        for k, v in value.items()
+                        {"label": name, "value": _scalar(v)}
+                        for name, v in count_items(key, value)
                     ],
                 }
             )
