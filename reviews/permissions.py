@@ -70,7 +70,9 @@ def can_view_reviews(user) -> bool:
 def can_prepare(user) -> bool:
     """行政部 (文控) and 管理者代表 prepare the plan, compile the pack, take
     the minutes and track the outputs (SHOUKONG_MGMT_REVIEW_PREPARER_ROLES)."""
-    return _superuser(user) or _any_role(user, settings.SHOUKONG_MGMT_REVIEW_PREPARER_ROLES)
+    return _superuser(user) or _any_role(
+        user, settings.SHOUKONG_MGMT_REVIEW_PREPARER_ROLES
+    )
 
 
 def can_edit_plan(user, review) -> bool:
@@ -99,7 +101,9 @@ def can_compile(user, review) -> bool:
 def can_confirm_pack(user) -> bool:
     """管理者代表 reviews and confirms the consolidated inputs
     (SHOUKONG_MGMT_REVIEW_CONFIRMER_ROLES)."""
-    return _superuser(user) or _any_role(user, settings.SHOUKONG_MGMT_REVIEW_CONFIRMER_ROLES)
+    return _superuser(user) or _any_role(
+        user, settings.SHOUKONG_MGMT_REVIEW_CONFIRMER_ROLES
+    )
 
 
 def can_record_meeting(user, review) -> bool:

@@ -374,7 +374,9 @@ SHOUKONG_MGMT_REVIEW_PREPARER_ROLES = ("文控", "管理者代表")
 SHOUKONG_MGMT_REVIEW_CONFIRMER_ROLES = ("管理者代表",)
 # At least one review every SHOUKONG_MGMT_REVIEW_INTERVAL_MONTHS months; the
 # dashboard warns this many days before the interval runs out.
-SHOUKONG_MGMT_REVIEW_INTERVAL_MONTHS = env_int("SHOUKONG_MGMT_REVIEW_INTERVAL_MONTHS", 12)
+SHOUKONG_MGMT_REVIEW_INTERVAL_MONTHS = env_int(
+    "SHOUKONG_MGMT_REVIEW_INTERVAL_MONTHS", 12
+)
 SHOUKONG_MGMT_REVIEW_WARNING_DAYS = env_int("SHOUKONG_MGMT_REVIEW_WARNING_DAYS", 60)
 # The report is due this many days after the meeting. The sources conflict
 # (within a week; ten working days): a warning past it, never a refusal.

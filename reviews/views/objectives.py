@@ -165,7 +165,9 @@ def list_context(request, *, form=None, import_form=None, import_errors=None):
         "import_form": import_form if measurable else None,
         "import_errors": import_errors or [],
         "can_manage": permissions.can_manage_objectives(user),
-        "max_upload": filesizeformat(settings.SHOUKONG_MGMT_REVIEW_ATTACHMENT_MAX_BYTES),
+        "max_upload": filesizeformat(
+            settings.SHOUKONG_MGMT_REVIEW_ATTACHMENT_MAX_BYTES
+        ),
         "examples": PERIOD_EXAMPLES,
     }
 
