@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from compliance.permissions import can_view_compliance
+from documents import permissions as document_permissions
 from documents.permissions import department_of, has_role
 
 from .lifecycle import (
@@ -31,7 +32,7 @@ def _superuser(user) -> bool:
 
 
 def _any_role(user, roles) -> bool:
-    return _active(user) and user.groups.filter(name__in=list(roles)).exists()
+    return _active(user) and document_permissions.has_any_role(user, roles)
 
 
 def ensure(allowed: bool) -> None:

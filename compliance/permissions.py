@@ -37,7 +37,7 @@ def _superuser(user) -> bool:
 
 
 def _any_role(user, roles) -> bool:
-    return _active(user) and user.groups.filter(name__in=list(roles)).exists()
+    return _active(user) and document_permissions.has_any_role(user, roles)
 
 
 def ensure(allowed: bool) -> None:

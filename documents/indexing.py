@@ -81,7 +81,7 @@ from typing import Any
 from asgiref.local import Local
 from django.apps import apps
 
-__all__ = ["deferred_indexing", "is_deferring"]
+__all__ = ["at_block_end", "deferred_indexing", "is_deferring"]
 
 _state = Local()
 
@@ -123,6 +123,17 @@ class _HoldingBackend:
         return getattr(self._backend, name)
 
 
+def at_block_end(callback: Callable[[], None]) -> None:
+    """Call ``callback`` once when the current deferring block ends without an
+    exception, after the held tasks (other indexes, e.g. :mod:`search.index`,
+    defer their own work this way). Outside a block: call it now."""
+    callbacks = getattr(_state, "callbacks", None)
+    if not is_deferring() or callbacks is None:
+        callback()
+        return
+    callbacks.append(callback)
+
+
 def is_deferring() -> bool:
     """Whether the current thread is inside :func:`deferred_indexing`."""
     return getattr(_state, "pending", None) is not None
@@ -143,6 +154,7 @@ def deferred_indexing() -> Iterator[None]:
     held = frozenset(task.func for task in tasks)
     pending: dict[_Key, Any] = {}
     swapped: list[tuple[str, Any, _HoldingBackend]] = []
+    callbacks: list[Callable[[], None]] = []
     try:
         for alias in dict.fromkeys(task.backend for task in tasks):
             backend = task_backends[alias]
@@ -150,14 +162,25 @@ def deferred_indexing() -> Iterator[None]:
             task_backends[alias] = stand_in
             swapped.append((alias, backend, stand_in))
         _state.pending = pending
+        _state.callbacks = callbacks
         yield
+    except BaseException:
+        for callback in callbacks:
+            # Each registrant forgets what it held (nothing more is indexed).
+            discard = getattr(callback, "discard", None)
+            if discard is not None:
+                discard()
+        raise
     finally:
         _state.pending = None
+        _state.callbacks = None
         for alias, backend, stand_in in reversed(swapped):
             # override_settings(TASKS=...) in the block resets the handler.
             if task_backends[alias] is stand_in:
                 task_backends[alias] = backend
     _enqueue_once(pending)
+    for callback in callbacks:
+        callback()
 
 
 def _enqueue_once(pending: dict[_Key, Any]) -> None:

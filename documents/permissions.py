@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from wagtail.models import Page, PagePermissionTester
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -102,6 +103,51 @@ def can_view_library(user) -> bool:
     )
 
 
+def reads_restricted(user) -> bool:
+    """Roles that open every restricted (confidential) document:
+    ``SHOUKONG_RESTRICTED_DOCUMENT_READER_ROLES`` (文控, 管理者代表, 总经理)."""
+    if not can_view_library(user):
+        return False
+    if user.is_superuser:
+        return True
+    names = getattr(settings, "SHOUKONG_RESTRICTED_DOCUMENT_READER_ROLES", ())
+    return has_any_role(user, names)
+
+
+def can_read_document(user, document) -> bool:
+    """Whether ``user`` may open a released document, find it or learn its
+    number and title: every member of staff, unless the document is restricted
+    and they are neither in its department, nor in a reader department, nor in
+    a role that reads restricted documents. The same rule as
+    ``DocumentPage.objects.visible_to(user)``."""
+    if not can_view_library(user):
+        return False
+    if not getattr(document, "confidential", False) or reads_restricted(user):
+        return True
+    department = department_of(user)
+    if department is None:
+        return False
+    if document.department_id == department.pk:
+        return True
+    return document.reader_departments.filter(pk=department.pk).exists()
+
+
+def can_see_history(user) -> bool:
+    """Roles that may ask search for superseded and obsolete issues (作废):
+    ``SHOUKONG_SEARCH_HISTORY_ROLES``."""
+    if not can_view_library(user):
+        return False
+    if user.is_superuser:
+        return True
+    names = getattr(settings, "SHOUKONG_SEARCH_HISTORY_ROLES", ())
+    return has_any_role(user, names)
+
+
+def can_manage_access(user, document=None) -> bool:
+    """Document control sets who may read a document and its aliases."""
+    return _is_system(user) or (user.is_active and is_document_controller(user))
+
+
 def ensure_can_create_document(user, parent: Page) -> None:
     if not can_create_document(user, parent):
         raise PermissionDenied
@@ -120,13 +166,42 @@ def ensure_can_issue(user, document: Page) -> None:
 # --- Roles and departments ------------------------------------------------------
 
 
+# Within roles_cached(): {user id: the names of their groups}, read once.
+_role_cache: ContextVar[dict | None] = ContextVar("shoukong_role_cache", default=None)
+
+
+@contextmanager
+def roles_cached() -> Iterator[None]:
+    """Within the block, each user's roles are read from the database once
+    (a search asks every app's rules, which ask about roles many times)."""
+    token = _role_cache.set({})
+    try:
+        yield
+    finally:
+        _role_cache.reset(token)
+
+
+def _cached_roles(user) -> frozenset[str] | None:
+    cache = _role_cache.get()
+    if cache is None or user.pk is None:
+        return None
+    if user.pk not in cache:
+        cache[user.pk] = frozenset(user.groups.values_list("name", flat=True))
+    return cache[user.pk]
+
+
+def has_any_role(user, roles) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    roles = list(roles)
+    cached = _cached_roles(user)
+    if cached is not None:
+        return not cached.isdisjoint(roles)
+    return user.groups.filter(name__in=roles).exists()
+
+
 def has_role(user, role: str) -> bool:
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and user.groups.filter(name=role).exists()
-    )
+    return has_any_role(user, [role])
 
 
 def is_document_controller(user) -> bool:

@@ -54,6 +54,30 @@ class DocumentPageQuerySet(PageQuerySet):
             kind=DocumentKind.EXTERNAL, live=False
         )
 
+    def visible_to(self, user) -> DocumentPageQuerySet:
+        """What ``user`` may open: :meth:`visible_to_staff`, less the restricted
+        documents (``confidential``) they are not a reader of.
+
+        See :func:`documents.permissions.can_read_document` for the same rule
+        on one document."""
+        from .permissions import can_view_library, department_of, reads_restricted
+
+        if not can_view_library(user):
+            return self.none()
+        queryset = self.visible_to_staff()
+        if reads_restricted(user):
+            return queryset
+        readable = models.Q(confidential=False)
+        department = department_of(user)
+        if department is not None:
+            through = self.model.reader_departments.through
+            readable |= models.Q(department=department) | models.Q(
+                pk__in=through.objects.filter(department=department).values(
+                    "documentpage_id"
+                )
+            )
+        return queryset.filter(readable)
+
     def with_issues(self) -> DocumentPageQuerySet:
         """Prefetch issues newest first into ``prefetched_issues`` (one query)."""
         from .models import DocumentIssue

@@ -69,6 +69,8 @@ def register_document_log_actions(actions):
     )
     for action, label in (
         ("shoukong.documents.activate", _("Issue took effect")),
+        ("shoukong.documents.access", _("Readers set")),
+        ("shoukong.documents.aliases", _("Aliases set")),
         (
             "shoukong.documents.signature_refused",
             _("Signature refused: wrong password"),

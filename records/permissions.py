@@ -19,7 +19,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from documents import roles
-from documents.permissions import department_of, has_role, is_department_head
+from documents.permissions import (
+    department_of,
+    has_any_role,
+    has_role,
+    is_department_head,
+)
 
 VIEW_PERMISSION = "view_record"
 
@@ -42,15 +47,25 @@ def reads_all_records(user) -> bool:
     if user.is_superuser:
         return True
     names = getattr(settings, "SHOUKONG_RECORDS_READ_ALL_ROLES", ())
-    return user.groups.filter(name__in=names).exists()
+    return has_any_role(user, names)
 
 
 def is_customer_representative(user) -> bool:
     return has_role(user, roles.CUSTOMER_REPRESENTATIVE)
 
 
-def visible_records_filter(user) -> Q:
-    """A ``Q`` on :class:`~records.models.Record` selecting what ``user`` may open."""
+def visible_records_filter(
+    user,
+    *,
+    pk: str = "pk",
+    department: str = "department",
+    confidential: str = "confidential",
+) -> Q:
+    """A ``Q`` on :class:`~records.models.Record` selecting what ``user`` may open.
+
+    ``pk``, ``department`` and ``confidential`` name the fields the rule reads,
+    so that the same rule selects the copies of records kept elsewhere (the
+    search index: ``object_id``, ``department_id``, ``confidential``)."""
     from .models import RecordUserObjectPermission
 
     if not _active(user):
@@ -63,12 +78,12 @@ def visible_records_filter(user) -> Q:
             user=user, permission__codename=VIEW_PERMISSION
         ).values_list("content_object_id", flat=True)
     )
-    visible = Q(pk__in=named)
-    department = department_of(user)
-    if department is not None and not is_customer_representative(user):
-        visible |= Q(department=department)
+    visible = Q(**{f"{pk}__in": named})
+    own = department_of(user)
+    if own is not None and not is_customer_representative(user):
+        visible |= Q(**{department: own.pk})
     if reads_all_records(user):
-        visible |= Q(confidential=False)
+        visible |= Q(**{confidential: False})
     return visible
 
 

@@ -8,6 +8,7 @@ A Wagtail revision is any saved draft and is never shown as a document version.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -192,6 +193,20 @@ class ExternalDocumentIndexPage(Page):
         return redirect(reverse("documents:library") + "?status=external")
 
 
+_ALIAS_SEPARATORS = re.compile(r"[,，、;；\n]+")
+
+
+def split_aliases(text: str) -> list[str]:
+    """Aliases as written (``"运行服务单、服务工作单"``), one by one, without
+    duplicates or blanks."""
+    seen: dict[str, None] = {}
+    for part in _ALIAS_SEPARATORS.split(text or ""):
+        part = " ".join(part.split())
+        if part:
+            seen.setdefault(part, None)
+    return list(seen)
+
+
 class DocumentPage(Page):
     """Fields shared by every document in the library.
 
@@ -267,6 +282,34 @@ class DocumentPage(Page):
     source_text = models.TextField(_("extracted text"), blank=True, editable=False)
     source_sha256 = models.CharField(
         _("source file SHA-256"), max_length=64, blank=True, editable=False
+    )
+    # --- who may read it, and the names staff look for (set by document control
+    # through documents.access, never by a revision) ---
+    other_names = models.CharField(
+        _("also known as"),
+        max_length=500,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_(
+            "Other names staff use for this document, separated by commas or 、; "
+            "search finds the document by them."
+        ),
+    )
+    confidential = models.BooleanField(
+        _("restricted"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "Only the owning department, the departments named as readers and "
+            "the roles that read restricted documents may open it or find it."
+        ),
+    )
+    reader_departments = models.ManyToManyField(
+        Department,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reader departments"),
     )
     # --- what the next issue is approved with (part of the reviewed revision) ---
     involved_departments = ParentalManyToManyField(
@@ -386,10 +429,18 @@ class DocumentPage(Page):
 
     # Controlled by services, not by editors: a revision restored or published later
     # must not bring back an old value of these.
-    service_fields = ("kind", "tier", "number", "number_sort", "status")
+    service_fields = (
+        "kind",
+        "tier",
+        "number",
+        "number_sort",
+        "status",
+        "other_names",
+        "confidential",
+    )
     # A copy is a new document: it gets its own number (after_copy_page hook or
     # its first save in the admin) and starts as a draft.
-    exclude_fields_in_copy = ["number", "number_sort", "status"]
+    exclude_fields_in_copy = ["number", "number_sort", "status", "other_names"]
 
     def with_content_json(self, content):
         obj = super().with_content_json(content)
@@ -398,6 +449,11 @@ class DocumentPage(Page):
         return obj
 
     # --- derived ---------------------------------------------------------------
+
+    @property
+    def alias_list(self) -> list[str]:
+        """The aliases one by one (split on commas, 、 and semicolons)."""
+        return split_aliases(self.other_names)
 
     @property
     def is_numbered(self) -> bool:
