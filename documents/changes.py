@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
+from search import index as search_index
+
 from . import notifications, permissions, roles
 from .distribution import department_of, has_role, is_department_head, recalls_open
 from .lifecycle import (
@@ -334,6 +336,7 @@ def document_withdraw(*, user, document: DocumentPage) -> DocumentPage:
         issue.save(update_fields=["status", "withdrawn_at"])
         recalls_open(user=user, issue=issue, today=today)
     DocumentPage.objects.filter(pk=document.pk).update(status=DocumentStatus.OBSOLETE)
+    search_index.documents_changed([document.pk])
     log(
         instance=document,
         action="shoukong.documents.withdraw",

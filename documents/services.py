@@ -25,6 +25,8 @@ from wagtail.documents import get_document_model
 from wagtail.log_actions import log
 from wagtail.models import Collection, Page, Revision, Site
 
+from search import index as search_index
+
 from . import labels, numbering, permissions
 from .lifecycle import (
     DOCUMENT_TRANSITIONS,
@@ -246,6 +248,7 @@ def document_number_assign(*, user: User | None, page: DocumentPage) -> Document
         # Copies start without service fields; an external one is registered.
         DocumentPage.objects.filter(pk=page.pk).update(status=DocumentStatus.EXTERNAL)
         page.status = DocumentStatus.EXTERNAL
+        search_index.documents_changed([page.pk])
     if page.number or not page.is_numbered:
         return page
     document_prepare_new(page=page, parent=page.get_parent())
@@ -476,6 +479,7 @@ def issue_create(
         issued_by=user if user is not None and user.is_authenticated else None,
     )
     DocumentPage.objects.filter(pk=document.pk).update(status=DocumentStatus.CONTROLLED)
+    search_index.documents_changed([document.pk])
     # The signatures on the released revision now name the issue they released,
     # and accepted change requests are done.
     Signature.objects.filter(

@@ -18,6 +18,7 @@ from wagtail.log_actions import log
 
 from documents.permissions import is_department_head
 from documents.services import number_sequence_next
+from search import index as search_index
 
 from . import permissions, retention
 from .lifecycle import (
@@ -138,6 +139,7 @@ def disposal_request_create(
             confidential=record.confidential,
         )
     Record.objects.filter(pk__in=pks).update(status=RecordStatus.DISPOSAL_PENDING)
+    search_index.records_changed(pks)
     log(
         instance=request,
         action="shoukong.records.disposal_request",
@@ -185,6 +187,7 @@ def _release_records(request: DisposalRequest) -> None:
     Record.objects.filter(pk__in=pks, status=RecordStatus.DISPOSAL_PENDING).update(
         status=RecordStatus.ACTIVE
     )
+    search_index.records_changed(pks)
 
 
 @transaction.atomic

@@ -176,9 +176,7 @@ WAGTAILADMIN_BASE_URL = os.environ.get("SHOUKONG_BASE_URL", "http://127.0.0.1:80
 WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
-WAGTAILSEARCH_BACKENDS = {
-    "default": {"BACKEND": "wagtail.search.backends.database"},
-}
+# WAGTAILSEARCH_BACKENDS: see "Search" below (built from SHOUKONG_SEARCH_*).
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -279,6 +277,166 @@ SHOUKONG_RECORDS_DISPOSAL_REMINDER_WORKDAYS = env_int(
 )
 # Roles that read every record that is not confidential.
 SHOUKONG_RECORDS_READ_ALL_ROLES = ("文控", "内审员")
+# Roles that open every restricted (confidential) document; everyone else only
+# those of their own department or of a department named as a reader.
+SHOUKONG_RESTRICTED_DOCUMENT_READER_ROLES = ("文控", "管理者代表", "总经理")
+
+# --- Search (search/) ---------------------------------------------------------------
+# Roles that may ask search for superseded and obsolete issues (作废).
+SHOUKONG_SEARCH_HISTORY_ROLES = ("文控", "管理者代表", "总经理", "部门经理", "内审员")
+# The engine answering searches, SHOUKONG_SEARCH_BACKEND:
+# * "database" (default): the embedded engine (search.engines.database, BM25 in
+#   SQL on SQLite or PostgreSQL); Wagtail's own backend stays its database one.
+# * "elasticsearch" / "opensearch": Wagtail's Elasticsearch or OpenSearch backend
+#   (the one matching the installed client's major version: elasticsearch 7/8/9,
+#   opensearch-py 2/3) becomes the "default" Wagtail backend, and search ranks
+#   with it (search.engines.elastic). Its settings:
+#   SHOUKONG_SEARCH_URL          comma-separated URLs (https://user:pw@host:9200);
+#                                SHOUKONG_ELASTICSEARCH_URL is read when it is unset
+#                                (and alone still selects "elasticsearch")
+#   SHOUKONG_SEARCH_INDEX_PREFIX index names start with it (default "shoukong_")
+#   SHOUKONG_SEARCH_ANALYZER     "cjk" (default: character pairs with built-in
+#                                filters, no plugin) or an analyzer the cluster has,
+#                                e.g. "ik_max_word" (IK) or "smartcn"
+#   SHOUKONG_SEARCH_TIMEOUT      seconds per request (default 10)
+# A wrong value stops the start with ImproperlyConfigured.
+SEARCH_ENGINES = ("database", "elasticsearch", "opensearch")
+# The analyzer defined in every index: Chinese runs become overlapping character
+# pairs (受控文件 → 受控 控文 文件), full-width forms are folded, all lower case.
+SHOUKONG_CJK_ANALYZER = {
+    "type": "custom",
+    "tokenizer": "standard",
+    "filter": ["cjk_width", "lowercase", "cjk_bigram"],
+}
+
+
+def search_settings(environ=os.environ, version=None) -> dict:
+    """The search settings read from ``environ``: ``{"engine", "backends",
+    "analyzer"}`` (the engine name, ``WAGTAILSEARCH_BACKENDS``, the analyzer the
+    index mapping uses). Raises ImproperlyConfigured for a wrong value.
+    ``version(distribution)`` is ``importlib.metadata.version`` (tests pass
+    their own)."""
+    import importlib.metadata
+    import re
+    from urllib.parse import urlsplit
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    version = version or importlib.metadata.version
+
+    def get(name: str, default: str = "") -> str:
+        return (environ.get(name) or "").strip() or default
+
+    legacy_url = get("SHOUKONG_ELASTICSEARCH_URL")
+    engine = get(
+        "SHOUKONG_SEARCH_BACKEND", "elasticsearch" if legacy_url else "database"
+    ).lower()
+    if engine not in SEARCH_ENGINES:
+        raise ImproperlyConfigured(
+            f"SHOUKONG_SEARCH_BACKEND={engine!r} is not known: use one of "
+            + ", ".join(SEARCH_ENGINES)
+            + "."
+        )
+    database = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+    if engine == "database":
+        return {"engine": engine, "backends": database, "analyzer": "shoukong_cjk"}
+
+    # The Wagtail backend that speaks the installed client's API.
+    distribution, majors = {
+        "elasticsearch": ("elasticsearch", (7, 8, 9)),
+        "opensearch": ("opensearch-py", (2, 3)),
+    }[engine]
+    try:
+        major = int(version(distribution).split(".")[0])
+    except importlib.metadata.PackageNotFoundError:
+        raise ImproperlyConfigured(
+            f"SHOUKONG_SEARCH_BACKEND={engine} needs its Python client, which is "
+            f"not installed: pip install {distribution} (its major version must "
+            "match the server's)."
+        ) from None
+    if major not in majors:
+        raise ImproperlyConfigured(
+            f"SHOUKONG_SEARCH_BACKEND={engine}: {distribution} {major}.x is not "
+            "supported; install major version "
+            + " or ".join(map(str, majors))
+            + ", the one matching the server."
+        )
+
+    urls = [u.strip() for u in get("SHOUKONG_SEARCH_URL", legacy_url).split(",")]
+    urls = [u for u in urls if u]
+    if not urls:
+        raise ImproperlyConfigured(
+            f"SHOUKONG_SEARCH_BACKEND={engine} needs SHOUKONG_SEARCH_URL "
+            "(e.g. http://127.0.0.1:9200; several separated by commas)."
+        )
+    for url in urls:
+        try:
+            parts = urlsplit(url)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ImproperlyConfigured(
+                f"SHOUKONG_SEARCH_URL: {url!r} is not an http:// or https:// URL "
+                "with a host."
+            )
+    prefix = get(
+        "SHOUKONG_SEARCH_INDEX_PREFIX",
+        get("SHOUKONG_ELASTICSEARCH_PREFIX", "shoukong_"),
+    )
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_\-]{0,63}", prefix):
+        raise ImproperlyConfigured(
+            f"SHOUKONG_SEARCH_INDEX_PREFIX={prefix!r}: index names take lower-case "
+            "letters, digits, '_' and '-', starting with a letter or digit."
+        )
+    analyzer = get("SHOUKONG_SEARCH_ANALYZER", "cjk")
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_\-]{0,63}", analyzer):
+        raise ImproperlyConfigured(
+            f"SHOUKONG_SEARCH_ANALYZER={analyzer!r} is not an analyzer name "
+            "(cjk, or one the cluster has, such as ik_max_word or smartcn)."
+        )
+    try:
+        timeout = float(get("SHOUKONG_SEARCH_TIMEOUT", "10"))
+    except ValueError:
+        timeout = 0.0
+    if not 0 < timeout <= 600:
+        raise ImproperlyConfigured(
+            "SHOUKONG_SEARCH_TIMEOUT is a number of seconds between 0 and 600."
+        )
+    # "shoukong_cjk" is always defined; the index's default analyzer (used by
+    # the fields Wagtail copies every text into, _all_text*) is the chosen one.
+    if analyzer == "cjk":
+        mapped, default = "shoukong_cjk", SHOUKONG_CJK_ANALYZER
+    else:
+        mapped, default = analyzer, {"type": analyzer}
+    backend = {
+        "BACKEND": f"wagtail.search.backends.{engine}{major}",
+        "URLS": urls,
+        "INDEX_PREFIX": prefix,
+        "TIMEOUT": int(timeout) if timeout.is_integer() else timeout,
+        "ATOMIC_REBUILD": True,
+        "INDEX_SETTINGS": {
+            "settings": {
+                "analysis": {
+                    "analyzer": {
+                        "shoukong_cjk": dict(SHOUKONG_CJK_ANALYZER),
+                        "default": dict(default),
+                    }
+                }
+            }
+        },
+    }
+    return {"engine": engine, "backends": {"default": backend}, "analyzer": mapped}
+
+
+_search = search_settings()
+SHOUKONG_SEARCH_ENGINE = _search["engine"]
+WAGTAILSEARCH_BACKENDS = _search["backends"]
+# The analyzer of SearchEntry's number, title, heading and text in the index
+# mapping (search/models.py).
+SHOUKONG_SEARCH_TEXT_ANALYZER = _search["analyzer"]
+del _search
 
 # --- Compliance (compliance/) ----------------------------------------------------
 # The standard the clause pages and the API show when none is named.

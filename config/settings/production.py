@@ -19,14 +19,6 @@ SECURE_HSTS_SECONDS = env_int("SHOUKONG_HSTS_SECONDS", 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "SAMEORIGIN"
 
-if os.environ.get("SHOUKONG_ELASTICSEARCH_URL"):
-    WAGTAILSEARCH_BACKENDS = {
-        "default": {
-            "BACKEND": "wagtail.search.backends.elasticsearch9",
-            "URLS": [os.environ["SHOUKONG_ELASTICSEARCH_URL"]],
-            "INDEX_PREFIX": os.environ.get(
-                "SHOUKONG_ELASTICSEARCH_PREFIX", "shoukong_"
-            ),
-            "TIMEOUT": 10,
-        }
-    }
+# Search: WAGTAILSEARCH_BACKENDS comes from SHOUKONG_SEARCH_BACKEND / _URL / ... in
+# base.py; SHOUKONG_ELASTICSEARCH_URL (and _PREFIX), read there as fallbacks,
+# still select Elasticsearch on their own.

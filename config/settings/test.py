@@ -29,3 +29,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
             tempfile.gettempdir(), f"shoukong-test-{os.getpid()}.sqlite3"
         )
     }
+
+# Tests use the embedded search engine whatever the environment says (the
+# Elasticsearch/OpenSearch settings are tested with override_settings).
+SHOUKONG_SEARCH_ENGINE = "database"
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

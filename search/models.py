@@ -1,0 +1,164 @@
+"""The search index: one entry per thing staff can find, and its terms.
+
+:class:`SearchEntry` describes a result (kind, number, title, issue, status,
+department, who may see it, its plain text for snippets); :class:`SearchPosting`
+says which terms (:mod:`search.analysis`) an entry holds, and how often in its
+heading (number, title, other names) and in its text. The embedded engine
+(:mod:`search.engines.database`) ranks with BM25 over these rows in plain SQL, so
+SQLite and PostgreSQL answer alike. Both tables are derived data: ``manage.py
+reindex`` rebuilds them from the documents, records, clauses, nonconformities and
+findings at any time.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.search import index
+
+
+class BinaryCharField(models.CharField):
+    """A CharField compared byte by byte: on PostgreSQL its collation is "C", so
+    ``term >= 'b0' AND term < 'b0\\U0010ffff'`` is a prefix range that uses the
+    index whatever the database's locale (SQLite compares bytes already)."""
+
+    def db_parameters(self, connection):
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params
+
+
+class EntryKind(models.TextChoices):
+    DOCUMENT = "document", _("Document")
+    FORM = "form", _("Form")
+    RECORD = "record", _("Record")
+    CLAUSE = "clause", _("Clause")
+    NONCONFORMITY = "nonconformity", _("Nonconformity")
+    FINDING = "finding", _("Audit finding")
+
+
+class SearchEntry(index.Indexed, models.Model):
+    key = models.CharField(_("key"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
+    object_id = models.BigIntegerField(_("object"))
+    # The document (page) an entry belongs to: the document of an issue, the
+    # form of a record.
+    document_id = models.IntegerField(_("document"), null=True, blank=True)
+    number = BinaryCharField(_("number"), max_length=200, blank=True, db_index=True)
+    title = models.CharField(_("title"), max_length=255)
+    issue_label = models.CharField(_("issue"), max_length=8, blank=True)
+    status = models.CharField(_("status"), max_length=24)
+    # Searched by default: the effective and the approved (not yet effective)
+    # issues, kept records, active clauses, every nonconformity and finding.
+    current = models.BooleanField(_("current"), default=True)
+    department = models.ForeignKey(
+        "documents.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    tier = models.PositiveSmallIntegerField(_("tier"), null=True, blank=True)
+    confidential = models.BooleanField(_("restricted"), default=False)
+    # Reader departments of a restricted document: " 3 5 " (ids between spaces).
+    readers = models.CharField(max_length=500, blank=True, default="")
+    # Clause numbers the entry answers: " 7.5.3 8.5.1 ".
+    clauses = models.CharField(max_length=1000, blank=True, default="")
+    date = models.DateField(_("date"), null=True, blank=True)
+    effective_date = models.DateField(_("effective date"), null=True, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    heading = models.TextField(blank=True, default="")  # number, title, other names
+    text = models.TextField(blank=True, default="")
+    length = models.PositiveIntegerField(default=0)  # terms in text
+    digest = models.CharField(max_length=64, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Only the Elasticsearch/OpenSearch engine (search.engines.elastic) puts
+    # entries into a Wagtail backend, explicitly; the embedded engine reads the
+    # postings, so the Wagtail database backend never holds a copy.
+    search_auto_update = False
+    # Chinese is cut into character pairs by the "shoukong_cjk" analyzer that
+    # config/settings/base.py defines in the index (or by the analyzer of
+    # SHOUKONG_SEARCH_ANALYZER); numbers always by shoukong_cjk.
+    search_fields = [
+        index.SearchField(
+            "number",
+            boost=10,
+            es_extra={"analyzer": "shoukong_cjk", "search_analyzer": "shoukong_cjk"},
+        ),
+        index.AutocompleteField("number"),
+        index.SearchField(
+            "title",
+            boost=6,
+            es_extra={
+                "analyzer": settings.SHOUKONG_SEARCH_TEXT_ANALYZER,
+                "search_analyzer": settings.SHOUKONG_SEARCH_TEXT_ANALYZER,
+            },
+        ),
+        index.AutocompleteField("title"),
+        index.SearchField(
+            "heading",
+            boost=4,
+            es_extra={
+                "analyzer": settings.SHOUKONG_SEARCH_TEXT_ANALYZER,
+                "search_analyzer": settings.SHOUKONG_SEARCH_TEXT_ANALYZER,
+            },
+        ),
+        index.SearchField(
+            "text",
+            es_extra={
+                "analyzer": settings.SHOUKONG_SEARCH_TEXT_ANALYZER,
+                "search_analyzer": settings.SHOUKONG_SEARCH_TEXT_ANALYZER,
+            },
+        ),
+        index.FilterField("kind"),
+        index.FilterField("current"),
+        index.FilterField("status"),
+        index.FilterField("tier"),
+        index.FilterField("department_id"),
+        index.FilterField("document_id"),
+        index.FilterField("object_id"),
+        index.FilterField("confidential"),
+        index.FilterField("date"),
+        index.FilterField("number"),
+    ]
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+        indexes = [
+            models.Index(fields=["kind", "current"]),
+            models.Index(fields=["document_id"]),
+            models.Index(fields=["kind", "object_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}".strip()
+
+    @classmethod
+    def get_indexed_objects(cls):
+        from .engines import uses_wagtail_backend
+
+        if not uses_wagtail_backend():
+            return cls.objects.none()
+        return cls.objects.all()
+
+
+class SearchPosting(models.Model):
+    pk = models.CompositePrimaryKey("term", "entry")
+    term = BinaryCharField(max_length=48)
+    entry = models.ForeignKey(
+        SearchEntry, on_delete=models.CASCADE, related_name="postings"
+    )
+    head_tf = models.PositiveSmallIntegerField(default=0)
+    body_tf = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("search posting")
+        verbose_name_plural = _("search postings")
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.entry_id}"
