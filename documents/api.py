@@ -1,7 +1,9 @@
 """The REST API of the controlled-document library (``/api/v1/``): its reads.
 
 Staff read what they may read in the library: released documents, never
-unissued drafts (``DocumentPage.objects.visible_to_staff()``), and of an issued
+unissued drafts nor restricted documents they are not a reader of
+(``DocumentPage.objects.visible_to(user)``, in lists, counts, parents and
+children alike), and of an issued
 document what was issued — the title and text of its issue in force (its latest
 issue once obsolete), never a page published since without being issued. Every
 read costs a fixed number of SQL queries whatever the number of documents: pages
@@ -65,13 +67,13 @@ _BLOCK_TAG_RE = re.compile(
 )
 
 
-def parent_numbers(pages: Iterable[DocumentPage]) -> dict[int, str | None]:
+def parent_numbers(pages: Iterable[DocumentPage], user) -> dict[int, str | None]:
     """The parent document's number of each page, by page pk, in ONE query.
 
     A Wagtail page's parent is the page whose tree path is its own path minus
     one step. Parents that are not documents (the library root, the external
-    register) map to None, and so do unissued drafts: staff may not learn their
-    numbers.
+    register) map to None, and so do unissued drafts and restricted documents
+    ``user`` may not read: they may not learn their numbers.
     """
     pages = list(pages)
     steplen = DocumentPage.steplen
@@ -81,7 +83,7 @@ def parent_numbers(pages: Iterable[DocumentPage]) -> dict[int, str | None]:
     if not parent_path:
         return {page.pk: None for page in pages}
     numbers = dict(
-        DocumentPage.objects.visible_to_staff()
+        DocumentPage.objects.visible_to(user)
         .filter(path__in=set(parent_path.values()))
         .values_list("path", "number")
     )
@@ -424,6 +426,16 @@ class DocumentSerializer(serializers.ModelSerializer):
     publish_date = serializers.DateField(read_only=True, allow_null=True)
     effective_date = serializers.DateField(read_only=True, allow_null=True)
     next_review_due = serializers.DateField(read_only=True, allow_null=True)
+    other_names = serializers.ListField(
+        source="alias_list",
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Other names the document is known and found by.",
+    )
+    confidential = serializers.BooleanField(
+        read_only=True,
+        help_text="Restricted: only its readers may open it (they alone see it).",
+    )
     url = serializers.SerializerMethodField()
     issues = serializers.SerializerMethodField(help_text="Newest first.")
 
@@ -443,6 +455,8 @@ class DocumentSerializer(serializers.ModelSerializer):
             "publish_date",
             "effective_date",
             "next_review_due",
+            "other_names",
+            "confidential",
             "url",
             "issues",
         ]
@@ -613,13 +627,19 @@ class TokenView(ObtainAuthToken):
 class DocumentAPIMixin:
     permission_classes = [CanViewLibrary]
 
+    def dispatch(self, request, *args, **kwargs):
+        # The user's roles are asked by the permission check, the list and
+        # the parents (visible_to): read once.
+        with permissions.roles_cached():
+            return super().dispatch(request, *args, **kwargs)
+
     def base_queryset(self):
-        return DocumentPage.objects.visible_to_staff()
+        return DocumentPage.objects.visible_to(self.request.user)
 
     def serializer_context(self, pages: list[DocumentPage], **extra) -> dict:
         return {
             "request": self.request,
-            "parent_numbers": parent_numbers(pages),
+            "parent_numbers": parent_numbers(pages, self.request.user),
             **extra,
         }
 
@@ -655,13 +675,10 @@ class DocumentListView(DocumentAPIMixin, generics.GenericAPIView):
         parent_number = data.get("parent", "").strip()
         if parent_number:
             number = numbering.get_scheme().normalise(parent_number)
-            # A draft parent is as unknown as a missing one: its existence is
-            # not for staff to learn.
+            # A draft parent (or a restricted one the user may not read) is as
+            # unknown as a missing one: its existence is not theirs to learn.
             parent = (
-                DocumentPage.objects.visible_to_staff()
-                .filter(number=number)
-                .only("path", "depth")
-                .first()
+                self.base_queryset().filter(number=number).only("path", "depth").first()
             )
             if parent is None:
                 return queryset.none()

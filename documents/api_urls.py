@@ -40,6 +40,16 @@ urlpatterns = [
         name="document-reject",
     ),
     path(
+        "documents/<str:number>/access/",
+        api_lifecycle.DocumentAccessView.as_view(),
+        name="document-access",
+    ),
+    path(
+        "documents/<str:number>/other-names/",
+        api_lifecycle.DocumentOtherNamesView.as_view(),
+        name="document-other-names",
+    ),
+    path(
         "documents/<str:number>/issues/<str:label>/copy.pdf",
         api_lifecycle.CopyPdfView.as_view(),
         name="copy-pdf",

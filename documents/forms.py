@@ -1,7 +1,10 @@
-"""Admin forms for document pages."""
+"""Admin forms for document pages, and the document control forms of the
+document page."""
 
 from __future__ import annotations
 
+from django import forms
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.contrib.forms.forms import WagtailAdminFormPageForm
 
@@ -46,3 +49,50 @@ class DocumentPageForm(WagtailAdminPageForm):
 class FormPageForm(DocumentPageForm, WagtailAdminFormPageForm):
     """A form's draft: also refuses two fields with the same name (Wagtail's
     form builder check), since records store their values by field name."""
+
+
+# --- Front end: who reads a document, and its other names (document control) ---
+
+
+class DocumentAccessForm(forms.Form):
+    """Restrict a document to its department and the reader departments."""
+
+    confidential = forms.BooleanField(
+        label=_("Restricted"),
+        required=False,
+        help_text=_(
+            "Only its department, the reader departments below, document control, "
+            "the management representative and the general manager may open it "
+            "or find it."
+        ),
+    )
+    reader_departments = forms.ModelMultipleChoiceField(
+        label=_("Reader departments"),
+        queryset=None,  # the active departments, set in __init__
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _("Unknown department: %(value)s"),
+            "invalid_pk_value": _("Unknown department: %(pk)s"),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        # Imported here: the document models import this module.
+        from .models import Department
+
+        super().__init__(*args, **kwargs)
+        self.fields["reader_departments"].queryset = Department.objects.filter(
+            is_active=True
+        )
+
+
+class DocumentAliasesForm(forms.Form):
+    """The other names staff know a document by (search finds it by them)."""
+
+    other_names = forms.CharField(
+        label=_("Other names"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("Separated by commas or 、, e.g. 运行服务单、服务工作单."),
+    )

@@ -69,14 +69,16 @@ def status_choices() -> list[tuple[str, Any]]:
 # --- Querysets ---------------------------------------------------------------------
 
 
-def listing_queryset():
-    """The documents listings and the register show: ``visible_to_staff()``.
+def listing_queryset(user):
+    """The documents listings and the register show ``user``:
+    ``DocumentPage.objects.visible_to(user)`` (never a restricted document they
+    may not read, not even in a count).
 
     Listings read plain values through :func:`documents.register.build_rows`
     (two queries) rather than ``for_listing()`` page objects: a Wagtail page
     object costs more to build than the rest of its listing row.
     """
-    return DocumentPage.objects.visible_to_staff()
+    return DocumentPage.objects.visible_to(user)
 
 
 # --- Filters -----------------------------------------------------------------------

@@ -81,7 +81,7 @@ class RegisterReportView(ReportView):
         return self.request.user.has_perm(permission)
 
     def get_queryset(self):
-        return listing.listing_queryset()
+        return listing.listing_queryset(self.request.user)
 
     def get_filtered_queryset(self):
         rows = registry.build_rows(

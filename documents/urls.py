@@ -82,6 +82,16 @@ urlpatterns = [
         name="change_request",
     ),
     path(
+        "documents/<docnumber:number>/access/",
+        views.document_access,
+        name="document_access",
+    ),
+    path(
+        "documents/<docnumber:number>/other-names/",
+        views.document_aliases,
+        name="document_aliases",
+    ),
+    path(
         "documents/<docnumber:number>/<issuelabel:label>/copy.pdf",
         views_lifecycle.copy_pdf,
         name="copy_pdf",

@@ -4,28 +4,40 @@ Views parse the request and render; which documents appear, in which order and
 under which heading is decided in :mod:`documents.library`, and what a register
 row holds in :mod:`documents.register`. Every view reads a fixed number of
 queries, however many documents the library holds.
+
+Every read is ``DocumentPage.objects.visible_to(request.user)``: a restricted
+document (``confidential``) is absent from the listings, the register, its
+exports and their counts for those who may not read it, and its pages answer
+404 to them, as for a number that does not exist. Document control sets who
+reads a document and its other names on the document page
+(:func:`document_access`, :func:`document_aliases`).
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import user_passes_test
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from wagtail import hooks
 
+from . import access, numbering
 from . import library as listing
-from . import numbering
 from . import register as registry
+from .forms import DocumentAccessForm, DocumentAliasesForm
 from .lifecycle import DocumentStatus, IssueStatus
 from .models import DocumentIssue, DocumentPage
-from .permissions import can_view_library
+from .permissions import can_manage_access, can_read_document, can_view_library
 
 # Rows per page of the HTML listings (staff may pick 50, 100 or 200); exports
 # always hold every row. Each page sorts the whole library by number, so on a
@@ -51,7 +63,7 @@ def home(request):
 
 def _listing_context(request, filters, *, page_size: int) -> dict:
     """Filter, order naturally and page the documents; rows of the shown page."""
-    base = filters.apply(DocumentPage.objects.visible_to_staff())
+    base = filters.apply(listing.listing_queryset(request.user))
     ids = listing.in_library_order(base.order_by(), group=filters.group).values_list(
         "pk", flat=True
     )
@@ -61,7 +73,7 @@ def _listing_context(request, filters, *, page_size: int) -> dict:
     shown = list(page_obj.object_list)
     rows = listing.in_order(
         registry.build_rows(
-            listing.listing_queryset().filter(pk__in=shown),
+            listing.listing_queryset(request.user).filter(pk__in=shown),
             request,
             group=filters.group,
         ),
@@ -105,9 +117,11 @@ def register(request):
     return render(request, "documents/register.html", context)
 
 
-def all_rows(filters, request=None) -> list[registry.RegisterRow]:
-    """Every register row matching ``filters``, in library order (for exports)."""
-    return registry.build_rows(filters.apply(listing.listing_queryset()), request)
+def all_rows(filters, request) -> list[registry.RegisterRow]:
+    """Every register row matching ``filters`` that ``request.user`` may read, in
+    library order (for exports)."""
+    queryset = listing.listing_queryset(request.user)
+    return registry.build_rows(filters.apply(queryset), request)
 
 
 # --- Document and issue pages --------------------------------------------------------
@@ -118,10 +132,10 @@ def all_rows(filters, request=None) -> list[registry.RegisterRow]:
 HEAVY_ISSUE_FIELDS = ("body", "source_text")
 
 
-def _detail_queryset():
+def _detail_queryset(user):
     issues = DocumentIssue.objects.newest_first().defer(*HEAVY_ISSUE_FIELDS)
     return (
-        DocumentPage.objects.visible_to_staff()
+        DocumentPage.objects.visible_to(user)
         .select_related("department", "source_file")
         .defer("body", "source_text")
         .prefetch_related(
@@ -161,7 +175,7 @@ def document_detail(request, number):
         return redirect(
             reverse("documents:detail", kwargs={"number": canonical}), permanent=True
         )
-    page = get_object_or_404(_detail_queryset(), number=canonical)
+    page = get_object_or_404(_detail_queryset(request.user), number=canonical)
     return render_document(request, page)
 
 
@@ -176,18 +190,19 @@ def issue_detail(request, number, label):
             ),
             permanent=True,
         )
-    page = get_object_or_404(_detail_queryset(), number=canonical)
+    page = get_object_or_404(_detail_queryset(request.user), number=canonical)
     issue = next((i for i in page.issue_list if i.label == canonical_label), None)
     if issue is None:
         raise Http404("No such issue")
     return render_document(request, page, issue)
 
 
-def _parent_document(page) -> dict | None:
-    """The parent document (number, title, URL), if the parent is one."""
+def _parent_document(page, user) -> dict | None:
+    """The parent document (number, title, URL), if the parent is one that
+    ``user`` may read."""
     parent_path = page.path[: -page.steplen]
     parent = (
-        DocumentPage.objects.visible_to_staff()
+        DocumentPage.objects.visible_to(user)
         .filter(path=parent_path)
         .values("number", "title")
         .first()
@@ -203,8 +218,8 @@ def _parent_document(page) -> dict | None:
 
 
 def _children(page, request) -> list[registry.RegisterRow]:
-    rows = registry.build_rows(listing.listing_queryset().child_of(page), request)
-    return rows
+    queryset = listing.listing_queryset(request.user).child_of(page)
+    return registry.build_rows(queryset, request)
 
 
 # Other apps add a section to the document page (the clauses a document
@@ -249,7 +264,7 @@ def document_context(request, page, issue=None, preview=False) -> dict:
         "is_void": is_void,
         "is_current": is_current,
         "document_obsolete": document_obsolete,
-        "parent": _parent_document(page),
+        "parent": _parent_document(page, request.user),
         "children": _children(page, request),
         "panels": _panels(request, page),
         "type_label": registry.type_label(tier=page.tier, kind=page.kind),
@@ -257,6 +272,7 @@ def document_context(request, page, issue=None, preview=False) -> dict:
         "review_overdue": is_current
         and page.next_review_due is not None
         and page.next_review_due < timezone.localdate(),
+        **_access_context(request, page, preview),
     }
 
 
@@ -266,8 +282,96 @@ def render_document(request, page, issue=None, preview=False):
         return redirect_to_login(request.get_full_path())
     if page.status == DocumentStatus.DRAFT and not preview:
         raise Http404("Draft documents are not published to staff")
+    if not preview and not can_read_document(request.user, page):
+        # Wagtail's own serve of an unnumbered document comes here too.
+        raise Http404("No such document")
     return render(
         request,
         "documents/document_detail.html",
         document_context(request, page, issue, preview),
+    )
+
+
+# --- Who reads a document, and its other names (document control) --------------------
+
+
+def _access_context(request, page, preview: bool) -> dict:
+    """The forms of document control on the document page (None for others)."""
+    if preview or not page.number or not can_manage_access(request.user, page):
+        return {"access_form": None, "aliases_form": None}
+    readers = list(page.reader_departments.values_list("pk", flat=True))
+    return {
+        "access_form": DocumentAccessForm(
+            initial={"confidential": page.confidential, "reader_departments": readers}
+        ),
+        "aliases_form": DocumentAliasesForm(initial={"other_names": page.other_names}),
+    }
+
+
+def _managed_document(request, number: str) -> DocumentPage:
+    """The document numbered ``number`` that the user may read (404 otherwise)
+    and may set the readers and names of (403 otherwise)."""
+    canonical = _canonical_number(number)
+    page = get_object_or_404(
+        DocumentPage.objects.visible_to(request.user), number=canonical
+    )
+    if not can_manage_access(request.user, page):
+        raise PermissionDenied(_("Only document control (文控) may do this."))
+    return page
+
+
+def _form_errors(form) -> str:
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+def _save(request, page, form, save, success: str):
+    """Validate ``form``, call ``save(data)`` (one service call), message the
+    outcome and go back to the document."""
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+    else:
+        try:
+            save(form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(str(m) for m in exc.messages))
+        else:
+            messages.success(request, success % {"document": page.number})
+    return redirect(page.get_permalink() or reverse("documents:library"))
+
+
+@require_POST
+@library_access_required
+def document_access(request, number):
+    """Restrict the document to its department and the reader departments, or
+    open it to all staff again."""
+    page = _managed_document(request, number)
+    form = DocumentAccessForm(request.POST)
+    return _save(
+        request,
+        page,
+        form,
+        lambda data: access.document_set_access(
+            user=request.user,
+            document=page,
+            confidential=data["confidential"],
+            reader_departments=data["reader_departments"],
+        ),
+        _("Who may read %(document)s is saved."),
+    )
+
+
+@require_POST
+@library_access_required
+def document_aliases(request, number):
+    """Set the other names the document is found by."""
+    page = _managed_document(request, number)
+    form = DocumentAliasesForm(request.POST)
+    return _save(
+        request,
+        page,
+        form,
+        lambda data: access.document_set_aliases(
+            user=request.user, document=page, aliases=data["other_names"]
+        ),
+        _("The other names of %(document)s are saved."),
     )

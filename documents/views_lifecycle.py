@@ -379,9 +379,11 @@ def can_propose_change(page: DocumentPage) -> bool:
     return page.status == DocumentStatus.CONTROLLED
 
 
-def _document(number: str) -> DocumentPage:
+def _document(user, number: str) -> DocumentPage:
+    """The released document numbered ``number`` that ``user`` may read (404
+    otherwise, a restricted one included)."""
     canonical = numbering.get_scheme().normalise(number)
-    page = get_object_or_404(DocumentPage.objects.visible_to_staff(), number=canonical)
+    page = get_object_or_404(DocumentPage.objects.visible_to(user), number=canonical)
     return page.specific
 
 
@@ -462,7 +464,7 @@ def copy_pdf(request, number, label):
         ControlledCopy.objects.select_related(
             "issue__document", "issue__source_file", "holder", "department"
         ),
-        issue__document__in=DocumentPage.objects.visible_to_staff(),
+        issue__document__in=DocumentPage.objects.visible_to(request.user),
         issue__document__number=canonical,
         issue__label=label.upper(),
         kind=CopyKind.CONTROLLED,
@@ -618,7 +620,7 @@ def withdrawal_decide(request, request_id: int):
 @require_POST
 @library_access_required
 def change_request(request, number: str):
-    document = _document(number)
+    document = _document(request.user, number)
     fallback = document.get_permalink() or _my_tasks_url()
     reason = (request.POST.get("reason") or "").strip()
     proposed = (request.POST.get("proposed_change") or "").strip()
@@ -691,7 +693,7 @@ def _reviewed_today(document: DocumentPage, today: date) -> bool:
 @require_POST
 @library_access_required
 def review_record(request, number: str):
-    document = _document(number)
+    document = _document(request.user, number)
     fallback = _control_desk_url(request.user)
     outcome = request.POST.get("outcome", "")
     reason = (request.POST.get("reason") or "").strip()

@@ -159,6 +159,13 @@ class NonconformityFilters(forms.Form):
 # --- Raising a nonconformity ------------------------------------------------------
 
 
+def readable_documents(user):
+    """The documents a form may name: those ``user`` may read (a restricted
+    document they may not read is as unknown as a missing number; without a
+    user, every document is)."""
+    return DocumentPage.objects.visible_to(user)
+
+
 class NonconformityForm(forms.Form):
     """What is needed to raise a nonconformity or a potential one."""
 
@@ -207,8 +214,9 @@ class NonconformityForm(forms.Form):
         help_text=gettext_lazy("e.g. the audit, complaint or incident number."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["standard"].choices = _standard_choices()
         self.fields["standard"].initial = _default_standard()
 
@@ -238,7 +246,7 @@ class NonconformityForm(forms.Form):
             )
         found = {
             d.number: d
-            for d in DocumentPage.objects.visible_to_staff().filter(number__in=numbers)
+            for d in readable_documents(self.user).filter(number__in=numbers)
         }
         missing = [n for n in numbers if n not in found]
         if missing:
@@ -371,9 +379,13 @@ class ChangeRequestForm(forms.Form):
         label=gettext_lazy("Proposed change"), required=False, widget=_text(3)
     )
 
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
     def clean_document(self) -> DocumentPage:
         number = numbering.get_scheme().normalise(self.cleaned_data["document"])
-        document = DocumentPage.objects.visible_to_staff().filter(number=number).first()
+        document = readable_documents(self.user).filter(number=number).first()
         if document is None:
             raise forms.ValidationError(
                 _("No document is numbered %(numbers)s.") % {"numbers": number}

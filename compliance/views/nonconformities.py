@@ -184,7 +184,7 @@ def nonconformity_new(request):
     if not permissions.can_raise(user):
         raise PermissionDenied
     if request.method == "POST":
-        form = nc_forms.NonconformityForm(request.POST)
+        form = nc_forms.NonconformityForm(request.POST, user=user)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -219,7 +219,7 @@ def nonconformity_new(request):
         initial = {k: request.GET[k] for k in PREFILL if request.GET.get(k)}
         if "source" in initial and initial["source"] not in NonconformitySource.values:
             del initial["source"]
-        form = nc_forms.NonconformityForm(initial=initial)
+        form = nc_forms.NonconformityForm(initial=initial, user=user)
         status = 200
     return render(
         request,
@@ -606,6 +606,9 @@ def nonconformity_action(request, number, action):
     data: dict[str, Any] = {}
     if spec.form is not None:
         kwargs = {"nonconformity": nc} if spec.form is nc_forms.PlanForm else {}
+        if spec.form is nc_forms.ChangeRequestForm:
+            # Names a document: only one the user may read.
+            kwargs["user"] = request.user
         form = spec.form(request.POST, **kwargs)
         if not form.is_valid():
             messages.error(request, _form_errors(form))

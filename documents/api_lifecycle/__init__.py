@@ -14,10 +14,18 @@ Unissued drafts stay as unknown as in the read API, except to those who may
 edit them and to the signers of the approval chain they are in.
 
 The package's modules: :mod:`.base` (errors and lookups), :mod:`.serializers`
-(request and answer bodies), :mod:`.drafts` (writing a draft), :mod:`.views`.
+(request and answer bodies), :mod:`.drafts` (writing a draft), :mod:`.views`,
+:mod:`.access` (who may read a document and its other names: document control).
 Everything is importable from the package itself, as when it was one module.
 """
 
+from .access import (
+    AccessInputSerializer,
+    DocumentAccessSerializer,
+    DocumentAccessView,
+    DocumentOtherNamesView,
+    OtherNamesInputSerializer,
+)
 from .base import (
     CHILD_KINDS,
     KIND_OF_TIER,
@@ -34,6 +42,7 @@ from .base import (
     department_for,
     document_for,
     error_messages,
+    is_readable,
     is_released,
     issue_for,
     may_see_draft,
@@ -87,6 +96,7 @@ __all__ = [
     "NUMBER",
     "PAGE_CLASSES",
     "PAGE_FIELDS",
+    "AccessInputSerializer",
     "AcknowledgeView",
     "AcknowledgedSerializer",
     "ActResultSerializer",
@@ -96,11 +106,14 @@ __all__ = [
     "CopyPdfView",
     "CopyQuerySerializer",
     "DistributionEntryInputSerializer",
+    "DocumentAccessSerializer",
+    "DocumentAccessView",
     "DocumentActView",
     "DocumentApproveView",
     "DocumentCreateSerializer",
     "DocumentCreatedSerializer",
     "DocumentListCreateView",
+    "DocumentOtherNamesView",
     "DocumentRejectView",
     "DocumentReviseSerializer",
     "DocumentReviseView",
@@ -108,6 +121,7 @@ __all__ = [
     "FormFieldInputSerializer",
     "LifecycleAPIView",
     "LifecycleErrorsMixin",
+    "OtherNamesInputSerializer",
     "RejectSerializer",
     "SubmittedSerializer",
     "Unprocessable",
@@ -121,6 +135,7 @@ __all__ = [
     "error_messages",
     "extract_upload",
     "form_fields_build",
+    "is_readable",
     "is_released",
     "issue_for",
     "may_see_draft",

@@ -59,7 +59,9 @@ PAGE_FIELDS = (
     "retention_period",
 )
 # Fields that carry a list; in a multipart request, repeated or JSON-encoded.
-LIST_FIELDS = frozenset({"involved_departments", "distribution", "form_fields"})
+LIST_FIELDS = frozenset(
+    {"involved_departments", "distribution", "form_fields", "reader_departments"}
+)
 
 _HTML_TAG_RE = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 
@@ -165,22 +167,31 @@ def may_see_draft(user, page: DocumentPage) -> bool:
 
 
 def is_released(page: DocumentPage) -> bool:
-    """What staff may read (``DocumentPage.objects.visible_to_staff()``)."""
+    """Released to staff (``DocumentPage.objects.visible_to_staff()``): not an
+    unissued draft nor an unpublished external document. Who of the staff may
+    read it is :func:`is_readable`."""
     if page.status == DocumentStatus.DRAFT:
         return False
     return not (page.kind == DocumentKind.EXTERNAL and not page.live)
 
 
+def is_readable(user, page: DocumentPage) -> bool:
+    """Released and readable by ``user`` (``DocumentPage.objects.visible_to(user)``):
+    a restricted document only for its readers."""
+    return is_released(page) and permissions.can_read_document(user, page)
+
+
 def document_for(user, number: str, *, drafts: bool = False) -> DocumentPage:
     """The document numbered ``number`` (any case), as its specific page type.
 
-    Drafts only with ``drafts`` and for those who may see them (404 otherwise,
-    as for a number that does not exist)."""
+    404, as for a number that does not exist, for a restricted document ``user``
+    may not read, and for a draft unless ``drafts`` and they may see it (its
+    editors and signers: see :func:`may_see_draft`)."""
     number = numbering.get_scheme().normalise(number)
     page = DocumentPage.objects.filter(number=number).first()
     if page is None:
         raise exceptions.NotFound
-    if not is_released(page) and not (drafts and may_see_draft(user, page)):
+    if not is_readable(user, page) and not (drafts and may_see_draft(user, page)):
         raise exceptions.NotFound
     return page.specific
 

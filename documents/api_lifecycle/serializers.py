@@ -27,7 +27,7 @@ from .base import (
     PAGE_CLASSES,
     body_html,
     department_for,
-    is_released,
+    is_readable,
     may_see_draft,
     user_for,
 )
@@ -350,7 +350,7 @@ class DocumentCreateSerializer(serializers.Serializer):
         number = numbering.get_scheme().normalise(value)
         page = DocumentPage.objects.filter(number=number).first()
         user = self.context["request"].user
-        if page is None or not (is_released(page) or may_see_draft(user, page)):
+        if page is None or not (is_readable(user, page) or may_see_draft(user, page)):
             raise serializers.ValidationError(
                 _("Unknown document: %(number)s") % {"number": number}
             )

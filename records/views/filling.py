@@ -45,11 +45,13 @@ fill_access = login_required_for(lambda user: permissions.can_fill(user))
 # --- The forms in force ---------------------------------------------------------------
 
 
-def fillable_forms():
-    """Tier 4 forms with an issue in force, with that issue's label and title."""
+def fillable_forms(user):
+    """Tier 4 forms with an issue in force that ``user`` may read (never a
+    restricted one they may not), with that issue's label and title."""
     effective = DocumentIssue.objects.effective().filter(document=OuterRef("pk"))
     return (
-        DocumentPage.objects.filter(
+        DocumentPage.objects.visible_to(user)
+        .filter(
             kind=DocumentKind.FORM,
             status=DocumentStatus.CONTROLLED,
             issues__status=IssueStatus.EFFECTIVE,
@@ -68,7 +70,7 @@ def fillable_forms():
 def fill_index(request):
     q = (request.GET.get("q") or "").strip()
     related_to = numbering.normalise(request.GET.get("related_to") or "")
-    queryset = fillable_forms()
+    queryset = fillable_forms(request.user)
     if q:
         queryset = queryset.filter(
             Q(number__startswith=numbering.normalise(q))
@@ -217,11 +219,11 @@ def _free_values(rows) -> tuple[dict[str, str], list[str]]:
     return values, list(dict.fromkeys(errors))
 
 
-def _form_in_force(number: str):
-    """The form page numbered ``number`` (404 unless a released form) and its
-    issue in force (None when it cannot be filled)."""
+def _form_in_force(user, number: str):
+    """The form page numbered ``number`` (404 unless a released form ``user``
+    may read) and its issue in force (None when it cannot be filled)."""
     page = (
-        DocumentPage.objects.visible_to_staff()
+        DocumentPage.objects.visible_to(user)
         .filter(number=number, kind=DocumentKind.FORM)
         .select_related("department")
         .first()
@@ -249,7 +251,7 @@ def fill(request, number):
         target = reverse("records:fill", kwargs={"number": canonical})
         query = request.GET.urlencode()
         return redirect(f"{target}?{query}" if query else target)
-    page, issue = _form_in_force(canonical)
+    page, issue = _form_in_force(request.user, canonical)
     if issue is None:
         return render(
             request, "records/fill_unavailable.html", {"page": page}, status=409

@@ -51,10 +51,16 @@ RETENTION_FILTERS = (
 )
 
 
-def _form_choices() -> list[tuple[str, str]]:
+def _form_choices(user) -> list[tuple[str, str]]:
+    """The forms ``user`` may read (never a restricted one they may not); every
+    released form when no user is given (a script)."""
+    documents = (
+        DocumentPage.objects.visible_to(user)
+        if user is not None
+        else DocumentPage.objects.visible_to_staff()
+    )
     forms_ = (
-        DocumentPage.objects.visible_to_staff()
-        .filter(kind=DocumentKind.FORM)
+        documents.filter(kind=DocumentKind.FORM)
         .order_by("number_sort")
         .values_list("number", "title")
     )
@@ -83,9 +89,9 @@ class RecordFilters(forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
     retention = forms.ChoiceField(label=gettext_lazy("Retention"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["form"].choices = _form_choices()
+        self.fields["form"].choices = _form_choices(user)
         self.fields["status"].choices = [("", _("All statuses")), *RecordStatus.choices]
         self.fields["retention"].choices = [("", _("Any")), *RETENTION_FILTERS]
 
@@ -293,7 +299,7 @@ def _url_maker():
 @signed_in
 def record_list(request):
     today = services.company_today()
-    filters = RecordFilters(request.GET or None)
+    filters = RecordFilters(request.GET or None, user=request.user)
     queryset = filtered_records(request.user, filters, today=today)
     if request.GET.get("format") == "xlsx":
         return _export_records(request, queryset, filters, today)
@@ -366,7 +372,7 @@ def record_type_rows(user) -> list[dict[str, Any]]:
     """
     effective = DocumentIssue.objects.effective().filter(document=OuterRef("pk"))
     pages = (
-        DocumentPage.objects.visible_to_staff()
+        DocumentPage.objects.visible_to(user)
         .filter(kind=DocumentKind.FORM)
         .annotate(issue_label=Subquery(effective.values("label")[:1]))
         .select_related(
