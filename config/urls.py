@@ -5,7 +5,12 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from search.admin_views import chooser_search_view
+
 urlpatterns = [
+    # The page chooser's search finds documents through search.service; at
+    # Wagtail's own address, so it comes before the admin's URLs.
+    path("admin/choose-page/search/", chooser_search_view),
     path("admin/", include(wagtailadmin_urls)),
     path("files/", include(wagtaildocs_urls)),
     path(
@@ -16,6 +21,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/records/", include("records.api_urls")),
+    path("api/v1/search/", include("search.api_urls")),
     path("api/v1/", include("audits.api_urls")),
     path("api/v1/", include("reviews.api_urls")),
     path("api/v1/", include("compliance.api_urls")),
@@ -24,6 +30,7 @@ urlpatterns = [
     path("compliance/", include("compliance.urls")),
     path("audits/", include("audits.urls")),
     path("reviews/", include("reviews.urls")),
+    path("search/", include("search.urls")),
     path("", include("documents.urls")),
 ]
 
