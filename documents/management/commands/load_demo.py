@@ -13,6 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from documents import demo
+from documents.demo.search import (
+    SearchDemoReport,
+    demo_search_ensure,
+    search_index_rebuild,
+)
 from documents.management.base import TranslatedCommand
 
 
@@ -57,6 +62,7 @@ class Command(TranslatedCommand):
             )
         started = time.monotonic()
         records_report = audits_report = reviews_report = None
+        search_report = SearchDemoReport()
         try:
             # Documents, records, compliance, audits and reviews load together or
             # not at all.
@@ -85,6 +91,11 @@ class Command(TranslatedCommand):
                     from reviews.demo import demo_reviews_ensure
 
                     reviews_report = demo_reviews_ensure()
+                    # Other names and a restricted document, for search.
+                    search_report = demo_search_ensure()
+                # Everything loaded above is found by search, the clauses
+                # loaded by the migrations too.
+                search_report = search_index_rebuild(search_report)
         except demo.DemoError as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.monotonic() - started
@@ -95,6 +106,7 @@ class Command(TranslatedCommand):
             compliance_report,
             audits_report,
             reviews_report,
+            search_report,
         )
         self._print_logins(report)
 
@@ -106,6 +118,7 @@ class Command(TranslatedCommand):
         compliance_report=None,
         audits_report=None,
         reviews_report=None,
+        search_report=None,
     ) -> None:
         write = self.stdout.write
         seconds = f"{elapsed:.1f}"
@@ -113,6 +126,7 @@ class Command(TranslatedCommand):
         compliance_changed = compliance_report is not None and compliance_report.changed
         audits_changed = audits_report is not None and audits_report.changed
         reviews_changed = reviews_report is not None and reviews_report.changed
+        search_changed = search_report is not None and search_report.changed
         for extra in (audits_report, reviews_report):
             if extra is not None:
                 for warning in extra.warnings:
@@ -124,6 +138,7 @@ class Command(TranslatedCommand):
                 compliance_changed,
                 audits_changed,
                 reviews_changed,
+                search_changed,
             ]
         ):
             write(
@@ -197,6 +212,11 @@ class Command(TranslatedCommand):
                 (_("Review decisions recorded"), reviews_report.outputs_added),
                 (_("Review records filed"), reviews_report.records_filed),
             ]
+        if search_changed:
+            lines += [
+                (_("Other names set"), search_report.aliases_set),
+                (_("Documents restricted"), search_report.restricted),
+            ]
         if report.library_created:
             write(_("Library created."))
         for label, items in lines:
@@ -205,6 +225,11 @@ class Command(TranslatedCommand):
                     _("%(label)s (%(count)s): %(items)s")
                     % {"label": label, "count": len(items), "items": ", ".join(items)}
                 )
+        if search_report is not None and search_report.entries_indexed:
+            write(
+                _("Search index rebuilt: %(count)s entries.")
+                % {"count": search_report.entries_indexed}
+            )
         write(
             self.style.SUCCESS(
                 _("Demo loaded in %(seconds)s s.") % {"seconds": seconds}
