@@ -228,7 +228,7 @@ class TestExternalDocuments:
         assert entry.status == "external" and entry.current
         results = service.search(staff, "22080").results
         assert [r.number for r in results] == ["GB/T 22080-2016"]
-        assert results[0].status_label == "External"
+        assert results[0].status == "external"
         assert not results[0].void
         assert found(staff, "内外部事项") == ["GB/T 22080-2016"]
         assert found(staff, "标准化管理委员会") == ["GB/T 22080-2016"]
