@@ -229,12 +229,20 @@ class DatabaseEngine:
             status_params += [k, v]
         numbers = list(exact_numbers)[:10] or [""]
         placeholders = ", ".join(["%s"] * len(numbers))
+        # Then documents and forms whose number starts with the one typed
+        # (D05 → D0501, D0503 before the records of those forms).
+        starts = " OR ".join(["substr(e.number, 1, %s) = %s"] * len(numbers))
+        start_params: list = []
+        for number in numbers:
+            start_params += [len(number), number]
         sql = (
             f"SELECT t.entry_id, t.score * (CASE e.kind {kind_case} ELSE 1.0 END)"
             f" * (CASE e.status {status_case} ELSE 1.0 END) AS rank, t.parts,"
             f" COUNT(*) OVER () AS total"
             f" FROM ({inner}) t INNER JOIN {table} e ON e.id = t.entry_id"
-            f" ORDER BY CASE WHEN e.number IN ({placeholders}) THEN 0 ELSE 1 END,"
+            f" ORDER BY CASE WHEN e.number IN ({placeholders}) THEN 0"
+            f" WHEN e.kind <> 'record' AND e.number <> '' AND ({starts}) THEN 1"
+            f" ELSE 2 END,"
             f" t.parts DESC, rank DESC, e.id"
             f" LIMIT %s OFFSET %s"
         )
@@ -243,6 +251,7 @@ class DatabaseEngine:
             + tuple(status_params)
             + tuple(params)
             + tuple(numbers)
+            + tuple(start_params)
             + (limit, offset)
         )
         return sql, all_params
