@@ -42,10 +42,15 @@ class EntryKind(models.TextChoices):
 class SearchEntry(index.Indexed, models.Model):
     key = models.CharField(_("key"), max_length=64, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
-    object_id = models.BigIntegerField(_("object"))
+    # The indexed object (issue, page, record, clause…); not "object_id",
+    # which Wagtail's database search backend uses on every indexed model.
+    object_pk = models.BigIntegerField(_("object"))
     # The document (page) an entry belongs to: the document of an issue, the
     # form of a record.
     document_id = models.IntegerField(_("document"), null=True, blank=True)
+    # The document a form sits under (D0503 under B05): when a form answers a
+    # query only through part of its title, that procedure ranks before it.
+    parent_id = models.IntegerField(_("parent document"), null=True, blank=True)
     number = BinaryCharField(_("number"), max_length=200, blank=True, db_index=True)
     title = models.CharField(_("title"), max_length=255)
     issue_label = models.CharField(_("issue"), max_length=8, blank=True)
@@ -120,7 +125,7 @@ class SearchEntry(index.Indexed, models.Model):
         index.FilterField("tier"),
         index.FilterField("department_id"),
         index.FilterField("document_id"),
-        index.FilterField("object_id"),
+        index.FilterField("object_pk"),
         index.FilterField("confidential"),
         index.FilterField("date"),
         index.FilterField("number"),
@@ -132,7 +137,7 @@ class SearchEntry(index.Indexed, models.Model):
         indexes = [
             models.Index(fields=["kind", "current"]),
             models.Index(fields=["document_id"]),
-            models.Index(fields=["kind", "object_id"]),
+            models.Index(fields=["kind", "object_pk"]),
         ]
 
     def __str__(self) -> str:

@@ -13,12 +13,17 @@ Whatever engine answers (:mod:`search.engines`), the rules are here:
   ``SHOUKONG_SEARCH_HISTORY_ROLES``;
 * a document or record number typed in full comes first (``d201-2005031401``
   finds ``D0201-2005031401``);
+* a procedure comes just before a form under it that the query names only in
+  part of its title (发放 → B05 文件控制程序, then D0503 文件发放、回收记录);
 * when no entry matches every word, entries matching some of them are shown,
-  with a notice; when none matches at all, the closest titles are suggested.
+  with a notice; when no entry holds a phrase as typed (发放回收), those holding
+  most of its character pairs; when none matches at all, the closest titles
+  are suggested.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -39,6 +44,10 @@ MAX_PER_PAGE = 100
 # Deepest result reachable by paging (a search is not an export).
 MAX_OFFSET = 1000
 SUGGESTIONS = 5
+# When nothing holds every term of a query of at least LOOSE_MIN_TERMS terms,
+# entries holding LOOSE_SHARE of them (rounded up) are shown, most first.
+LOOSE_MIN_TERMS = 3
+LOOSE_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -388,17 +397,53 @@ def _search(user, q, *, filters, offset, per_page, facets, suggest) -> SearchRes
             result.notices.append(
                 _("Nothing contains all the words; showing what contains some of them.")
             )
+    searched, min_parts = parsed, None
+    if total == 0 and len(parsed.slots) >= LOOSE_MIN_TERMS:
+        # 发放回收 in 文件发放、回收记录: a phrase typed across a word boundary
+        # (放回) — entries holding most of its character pairs.
+        searched = _loose(parsed)
+        min_parts = math.ceil(LOOSE_SHARE * len(searched.parts))
+        hits, total = engine.search(
+            query=searched,
+            where=where,
+            exact_numbers=numbers,
+            offset=offset,
+            limit=per_page,
+            match_all=False,
+            min_parts=min_parts,
+        )
+        if total:
+            result.match_all = False
+            result.notices.append(
+                _(
+                    "Nothing contains the words exactly as typed; showing what "
+                    "contains most of them."
+                )
+            )
     entries = _verified(user, _load([h.entry_id for h in hits]))
     result.total = total - (len(hits) - len(entries))
     result.results = _results(entries, parsed)
     for name in facets:
         result.facets[name] = engine.facets(
-            query=parsed, where=where, field=name, match_all=result.match_all
+            query=searched,
+            where=where,
+            field=name,
+            match_all=result.match_all,
+            min_parts=min_parts,
         )
     if total == 0 and suggest:
         result.suggestions = closest_titles(user, parsed, filters)
     result.took_ms = (time.perf_counter() - started) * 1000
     return result
+
+
+def _loose(parsed: analysis.ParsedQuery) -> analysis.ParsedQuery:
+    """The query with each term a part of its own (matched one by one)."""
+    return analysis.ParsedQuery(
+        raw=parsed.raw,
+        text=parsed.text,
+        parts=[analysis.QueryPart(s.term, (s,)) for s in parsed.slots],
+    )
 
 
 def closest_titles(
@@ -409,11 +454,7 @@ def closest_titles(
     slots = parsed.slots
     if not slots:
         return []
-    loose = analysis.ParsedQuery(
-        raw=parsed.raw,
-        text=parsed.text,
-        parts=[analysis.QueryPart(s.term, (s,)) for s in slots],
-    )
+    loose = _loose(parsed)
     where = (
         visible_q(user)
         & Q(current=True, kind__in=[EntryKind.DOCUMENT, EntryKind.FORM])

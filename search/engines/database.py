@@ -10,7 +10,9 @@ One SQL statement groups the postings of the query's terms by entry, restricted
 through a join to the entries the caller allows (permissions and filters, a
 ``Q`` on :class:`~search.models.SearchEntry`), scores them with BM25 (a term in
 the number, title or other names counts :data:`HEAD_WEIGHT` times one in the
-text), and returns one page of entries with the total count (a window
+text), lifts a document just above a form under it that the query names
+only in part of its title (:data:`FAMILY_COVERAGE`), and returns one page of
+entries with the total count (a window
 function), so ranking never needs the matched rows in Python. The same
 statement runs on SQLite and PostgreSQL, with the same results.
 """
@@ -53,6 +55,13 @@ KIND_PRIOR = {
 }
 STATUS_PRIOR = {"pending": 0.95, "draft": 0.9, "superseded": 0.5, "obsolete": 0.5}
 PREFIX_IDF = 1.0
+# A form whose title holds every term of the query and is more than
+# 1 / FAMILY_COVERAGE times as long as it lifts its parent document to
+# FAMILY_LIFT times its own score.
+FAMILY_COVERAGE = 0.5
+FAMILY_LIFT = 1.01
+# A form whose title holds the query and is at most that long: this much more.
+WHOLE_TITLE = 1.05
 # Figures of the whole index, re-read at most this often (seconds).
 STATS_TTL = 300.0
 _MAX_CHAR = "\U0010ffff"
@@ -161,13 +170,26 @@ def _idf(slots: list[Slot]) -> dict[Slot, float]:
     return out
 
 
+def _needed(n_parts: int, match_all: bool, min_parts: int | None) -> int:
+    if min_parts is not None:
+        return max(1, min(min_parts, n_parts))
+    return n_parts if match_all else 1
+
+
 class DatabaseEngine:
     name = "database"
 
-    def _grouped(self, query: ParsedQuery, where: Q):
+    def _grouped(
+        self,
+        query: ParsedQuery,
+        where: Q,
+        match_all: bool = True,
+        min_parts: int | None = None,
+    ):
+        """Matching entries (``entry_id``, ``score``, ``parts``, ``in_title``)."""
         slots = query.slots
         if not slots:
-            return None, 0
+            return None
         idf = _idf(slots)
         slot_index = {slot: i for i, slot in enumerate(slots)}
         stats = index_stats()
@@ -188,7 +210,49 @@ class DatabaseEngine:
         for s in slots:
             match |= slot_q(s)
         postings = SearchPosting.objects.filter(match).filter(prefixed(where))
-        annotations = {"score": Sum(score, output_field=FloatField())}
+        n_parts = sum(
+            1 for part in query.parts if any(s in slot_index for s in part.slots)
+        )
+        needed = _needed(n_parts, match_all, min_parts)
+        exact = [s for s in slots if not s.prefix]
+        if needed >= n_parts and len(exact) > 1:
+            # Every term is needed: only entries holding the rarest one are
+            # read (服务级别: those with 级别, not every entry with 服务).
+            df = _document_frequencies([s.term for s in exact])
+            rarest = min(exact, key=lambda s: (df.get(s.term, 0), s.term))
+            postings = postings.filter(
+                entry_id__in=SearchPosting.objects.filter(term=rarest.term).values(
+                    "entry_id"
+                )
+            )
+        score_sum = Sum(score, output_field=FloatField())
+        if needed >= n_parts and len(exact) == len(slots):
+            # Every term exact and needed: a posting per term and entry, so an
+            # entry matches when it has one for each (no per-part counting).
+            return (
+                postings.values("entry_id")
+                .annotate(
+                    score=score_sum,
+                    hits=Count("term"),
+                    titled=Sum(
+                        Case(
+                            When(head_tf__gt=0, then=Value(1)),
+                            default=Value(0),
+                            output_field=IntegerField(),
+                        )
+                    ),
+                )
+                .filter(hits=len(slots))
+                .annotate(
+                    parts=Value(n_parts, output_field=IntegerField()),
+                    in_title=Case(
+                        When(titled=len(slots), then=Value(1)),
+                        default=Value(0),
+                        output_field=IntegerField(),
+                    ),
+                )
+            )
+        annotations = {"score": score_sum}
         parts = []
         for i, part in enumerate(query.parts):
             part_slots = [s for s in part.slots if s in slot_index]
@@ -204,18 +268,36 @@ class DatabaseEngine:
             parts.append((f"p{i}", len(part_slots)))
         grouped = postings.values("entry_id").annotate(**annotations)
         matched = Value(0)
-        for name, needed in parts:
+        for name, part_needed in parts:
             matched = matched + Case(
-                When(**{name: needed}, then=Value(1)),
+                When(**{name: part_needed}, then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
             )
-        grouped = grouped.annotate(parts=matched)
-        return grouped, len(parts)
+        # Whether the number/title/other names hold every term of the query.
+        titled = Count(
+            Case(
+                *[
+                    When(Q(head_tf__gt=0) & slot_q(s), then=Value(slot_index[s]))
+                    for s in slots
+                ],
+                output_field=IntegerField(),
+            ),
+            distinct=True,
+        )
+        grouped = grouped.annotate(titled=titled).annotate(
+            parts=matched,
+            in_title=Case(
+                When(titled=len(slots), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        return grouped.filter(parts__gte=needed)
 
-    def _page_sql(self, grouped, *, exact_numbers, limit, offset):
+    def _page_sql(self, grouped, *, exact_numbers, limit, offset, query_length=0):
         inner, params = grouped.values(
-            "entry_id", "score", "parts"
+            "entry_id", "score", "parts", "in_title"
         ).query.sql_with_params()
         qn = connection.ops.quote_name
         table = qn(SearchEntry._meta.db_table)
@@ -231,25 +313,47 @@ class DatabaseEngine:
         placeholders = ", ".join(["%s"] * len(numbers))
         # Then documents and forms whose number starts with the one typed
         # (D05 → D0501, D0503 before the records of those forms).
-        starts = " OR ".join(["substr(e.number, 1, %s) = %s"] * len(numbers))
+        starts = " OR ".join(["substr(r.number, 1, %s) = %s"] * len(numbers))
         start_params: list = []
         for number in numbers:
             start_params += [len(number), number]
+        # A form whose title holds the query but is much longer (发放 in
+        # 文件发放、回收记录) lifts the document it sits under, when that matches
+        # too, just above itself: staff look for the procedure first. A form
+        # named (almost) whole (受控文件清单) comes before both.
+        longer_than = query_length / FAMILY_COVERAGE
         sql = (
-            f"SELECT t.entry_id, t.score * (CASE e.kind {kind_case} ELSE 1.0 END)"
-            f" * (CASE e.status {status_case} ELSE 1.0 END) AS rank, t.parts,"
-            f" COUNT(*) OVER () AS total"
-            f" FROM ({inner}) t INNER JOIN {table} e ON e.id = t.entry_id"
-            f" ORDER BY CASE WHEN e.number IN ({placeholders}) THEN 0"
-            f" WHEN e.kind <> 'record' AND e.number <> '' AND ({starts}) THEN 1"
+            f"WITH t AS ({inner}),"
+            f" r AS (SELECT t.entry_id, t.parts, e.kind, e.number,"
+            f" e.document_id, e.parent_id,"
+            f" CASE e.status {status_case} ELSE 1.0 END AS sp,"
+            f" t.score * (CASE e.kind {kind_case} ELSE 1.0 END)"
+            f" * (CASE WHEN e.kind = 'form' AND t.in_title = 1"
+            f" AND LENGTH(e.title) <= %s THEN %s ELSE 1.0 END) AS base,"
+            f" CASE WHEN e.kind = 'form' AND t.in_title = 1"
+            f" AND LENGTH(e.title) > %s AND e.parent_id IS NOT NULL"
+            f" THEN 1 ELSE 0 END AS lifts"
+            f" FROM t INNER JOIN {table} e ON e.id = t.entry_id),"
+            f" lift AS (SELECT r.parent_id AS pid, MAX(r.base) AS top FROM r"
+            f" WHERE r.lifts = 1 GROUP BY r.parent_id)"
+            f" SELECT r.entry_id,"
+            f" CASE WHEN lift.top * %s > r.base THEN lift.top * %s * r.sp"
+            f" ELSE r.base * r.sp END AS rank,"
+            f" r.parts, COUNT(*) OVER () AS total"
+            f" FROM r LEFT JOIN lift ON r.kind = 'document'"
+            f" AND lift.pid = r.document_id"
+            f" ORDER BY CASE WHEN r.number IN ({placeholders}) THEN 0"
+            f" WHEN r.kind <> 'record' AND r.number <> '' AND ({starts}) THEN 1"
             f" ELSE 2 END,"
-            f" t.parts DESC, rank DESC, e.id"
+            f" r.parts DESC, rank DESC, r.entry_id"
             f" LIMIT %s OFFSET %s"
         )
         all_params = (
-            tuple(case_params)
+            tuple(params)
             + tuple(status_params)
-            + tuple(params)
+            + tuple(case_params)
+            + (longer_than, WHOLE_TITLE, longer_than)
+            + (FAMILY_LIFT, FAMILY_LIFT)
             + tuple(numbers)
             + tuple(start_params)
             + (limit, offset)
@@ -265,17 +369,20 @@ class DatabaseEngine:
         offset: int = 0,
         limit: int = 20,
         match_all: bool = True,
+        min_parts: int | None = None,
     ) -> tuple[list[Hit], int]:
-        grouped, n_parts = self._grouped(query, where)
+        """Entries matching every part (``match_all``), at least one, or at
+        least ``min_parts`` of them; those matching more parts first."""
+        grouped = self._grouped(query, where, match_all, min_parts)
         if grouped is None:
             return [], 0
-        grouped = grouped.filter(parts__gte=n_parts if match_all else 1)
         try:
             sql, params = self._page_sql(
                 grouped,
                 exact_numbers=exact_numbers,
                 limit=max(limit, 1),
                 offset=offset,
+                query_length=len("".join(query.text.split())),
             )
         except EmptyResultSet:  # ``where`` allows nothing (a user who sees nothing)
             return [], 0
@@ -290,13 +397,18 @@ class DatabaseEngine:
         return hits, total
 
     def facets(
-        self, *, query: ParsedQuery, where: Q, field: str, match_all: bool = True
+        self,
+        *,
+        query: ParsedQuery,
+        where: Q,
+        field: str,
+        match_all: bool = True,
+        min_parts: int | None = None,
     ) -> dict:
         """How many matching entries have each value of ``field``."""
-        grouped, n_parts = self._grouped(query, where)
+        grouped = self._grouped(query, where, match_all, min_parts)
         if grouped is None:
             return {}
-        grouped = grouped.filter(parts__gte=n_parts if match_all else 1)
         try:
             inner, params = grouped.values("entry_id").query.sql_with_params()
         except EmptyResultSet:

@@ -60,7 +60,7 @@ FILTER_FIELDS = {
     "department": "department_id",
     "department_id": "department_id",
     "document_id": "document_id",
-    "object_id": "object_id",
+    "object_pk": "object_pk",
     "confidential": "confidential",
     "date": "date",
     "number": "number",
@@ -387,7 +387,10 @@ class WagtailBackendEngine:
         offset: int = 0,
         limit: int = 20,
         match_all: bool = True,
+        min_parts: int | None = None,
     ) -> tuple[list[Hit], int]:
+        """``min_parts`` (see the database engine) is answered by the
+        backend as any part (``Or``), best first."""
         found = self._permitted(query, where, exact_numbers, match_all)
         if found is None:
             return DatabaseEngine().search(
@@ -397,20 +400,31 @@ class WagtailBackendEngine:
                 offset=offset,
                 limit=limit,
                 match_all=match_all,
+                min_parts=min_parts,
             )
         parts = len(query.parts) if match_all else 0
         page = found[offset : offset + max(limit, 0)]
         return [Hit(pk, score, parts) for pk, score in page], len(found)
 
     def facets(
-        self, *, query: ParsedQuery, where: Q, field: str, match_all: bool = True
+        self,
+        *,
+        query: ParsedQuery,
+        where: Q,
+        field: str,
+        match_all: bool = True,
+        min_parts: int | None = None,
     ) -> dict:
         """How many permitted matches (of those fetched) have each value of
         ``field``."""
         found = self._permitted(query, where, None, match_all)
         if found is None:
             return DatabaseEngine().facets(
-                query=query, where=where, field=field, match_all=match_all
+                query=query,
+                where=where,
+                field=field,
+                match_all=match_all,
+                min_parts=min_parts,
             )
         if not found:
             return {}

@@ -40,7 +40,7 @@ class FindingSource(Source):
                 EntryData(
                     key=f"{PREFIX}:{item.pk}",
                     kind=EntryKind.FINDING,
-                    object_id=item.pk,
+                    object_pk=item.pk,
                     number=finding_number(item),
                     title=" ".join(item.question.split())[:255],
                     status=item.result,

@@ -17,11 +17,12 @@ MAX_TEXT = 400_000
 class EntryData:
     key: str
     kind: str
-    object_id: int
+    object_pk: int
     title: str
     status: str
     number: str = ""
     document_id: int | None = None
+    parent_id: int | None = None
     issue_label: str = ""
     current: bool = True
     department_id: int | None = None
@@ -43,8 +44,9 @@ class EntryData:
         return {
             "key": self.key,
             "kind": self.kind,
-            "object_id": self.object_id,
+            "object_pk": self.object_pk,
             "document_id": self.document_id,
+            "parent_id": self.parent_id,
             "number": (self.number or "")[:200],
             "title": (self.title or "")[:255],
             "issue_label": self.issue_label or "",

@@ -31,7 +31,7 @@ class ClauseSource(Source):
                 EntryData(
                     key=f"{CLAUSE}:{clause.pk}",
                     kind=EntryKind.CLAUSE,
-                    object_id=clause.pk,
+                    object_pk=clause.pk,
                     number=clause.ref_id,
                     title=clause.title_zh or clause.title_en,
                     status="active" if clause.is_active else "inactive",
@@ -90,7 +90,7 @@ class NonconformitySource(Source):
                 EntryData(
                     key=f"{NONCONFORMITY}:{nc.pk}",
                     kind=EntryKind.NONCONFORMITY,
-                    object_id=nc.pk,
+                    object_pk=nc.pk,
                     number=nc.number,
                     title=nc.title,
                     status=nc.status,
@@ -131,6 +131,6 @@ class NonconformitySource(Source):
         return Q(kind=EntryKind.NONCONFORMITY)
 
     def verify(self, user, entries) -> set[int]:
-        wanted = {e.object_id: e.pk for e in entries}
+        wanted = {e.object_pk: e.pk for e in entries}
         found = visible_nonconformities(user).filter(pk__in=wanted)
         return {wanted[pk] for pk in found.values_list("pk", flat=True)}

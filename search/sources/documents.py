@@ -100,6 +100,27 @@ def _clauses(page_ids) -> dict[int, list[str]]:
     return found
 
 
+def _parent_documents(pages) -> dict[int, int]:
+    """{form page id: the document page it sits under} (forms under the
+    tree's folders or the library root have none)."""
+    from wagtail.models import Page
+
+    steplen = Page.steplen
+    paths = {
+        p.pk: p.path[:-steplen]
+        for p in pages
+        if p.kind == DocumentKind.FORM and len(p.path) > steplen
+    }
+    if not paths:
+        return {}
+    by_path = dict(
+        DocumentPage.objects.filter(path__in=set(paths.values())).values_list(
+            "path", "pk"
+        )
+    )
+    return {pk: by_path[path] for pk, path in paths.items() if path in by_path}
+
+
 class DocumentSource(Source):
     kinds = (EntryKind.DOCUMENT, EntryKind.FORM)
     prefixes = (ISSUE, DRAFT, EXTERNAL_PAGE)
@@ -113,12 +134,13 @@ class DocumentSource(Source):
     # --- building entries ------------------------------------------------------
 
     def _page_entries(
-        self, page, issues, clauses, readers, external=None
+        self, page, issues, clauses, readers, external=None, parent_id=None
     ) -> list[EntryData]:
         entries: list[EntryData] = []
         common = {
             "kind": _entry_kind(page),
             "document_id": page.pk,
+            "parent_id": parent_id,
             "number": page.number or "",
             "department_id": page.department_id,
             "tier": page.tier,
@@ -131,7 +153,7 @@ class DocumentSource(Source):
             entries.append(
                 EntryData(
                     key=f"{ISSUE}:{issue.pk}",
-                    object_id=issue.pk,
+                    object_pk=issue.pk,
                     title=issue.title or page.title,
                     issue_label=issue.label,
                     status=status,
@@ -166,7 +188,7 @@ class DocumentSource(Source):
             entries.append(
                 EntryData(
                     key=f"{DRAFT}:{page.pk}",
-                    object_id=page.pk,
+                    object_pk=page.pk,
                     title=title,
                     status=DRAFT_STATUS,
                     current=True,
@@ -193,7 +215,7 @@ class DocumentSource(Source):
         )
         return EntryData(
             key=f"{EXTERNAL_PAGE}:{page.pk}",
-            object_id=page.pk,
+            object_pk=page.pk,
             title=page.title,
             status=status,
             current=status == EXTERNAL,
@@ -229,6 +251,7 @@ class DocumentSource(Source):
                 pk__in=[p.pk for p in pages if p.kind == DocumentKind.EXTERNAL]
             ).values("pk", "reference", "issuer", "received_on")
         }
+        parents = _parent_documents(pages)
         out: list[EntryData] = []
         for page in pages:
             out.extend(
@@ -238,6 +261,7 @@ class DocumentSource(Source):
                     clauses[page.pk],
                     readers[page.pk],
                     external.get(page.pk),
+                    parents.get(page.pk),
                 )
             )
         return out

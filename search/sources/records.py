@@ -49,7 +49,7 @@ class RecordSource(Source):
                 EntryData(
                     key=f"{PREFIX}:{record.pk}",
                     kind=EntryKind.RECORD,
-                    object_id=record.pk,
+                    object_pk=record.pk,
                     document_id=record.form_id,
                     number=record.number,
                     title=form.title,
@@ -114,13 +114,13 @@ class RecordSource(Source):
     def visible_q(self, user) -> Q:
         return Q(kind=EntryKind.RECORD) & visible_records_filter(
             user,
-            pk="object_id",
+            pk="object_pk",
             department="department_id",
             confidential="confidential",
         )
 
     def verify(self, user, entries) -> set[int]:
-        wanted = {e.object_id: e.pk for e in entries}
+        wanted = {e.object_pk: e.pk for e in entries}
         found = Record.objects.filter(visible_records_filter(user), pk__in=wanted)
         found = found.exclude(status=RecordStatus.DESTROYED)
         return {wanted[pk] for pk in found.values_list("pk", flat=True)}

@@ -415,7 +415,7 @@ class TestRebuild:
         SearchEntry.objects.create(
             key="issue:999999999",
             kind="document",
-            object_id=1,
+            object_pk=1,
             title="幽灵",
             status="effective",
         )

@@ -50,6 +50,35 @@ class TestChineseWords:
         assert found.total == 2
         assert found.match_all and not found.notices
 
+    @pytest.mark.parametrize("word", ["发放", "回收"])
+    def test_the_procedure_before_a_form_named_in_part(self, lib, word):
+        """D0503 文件发放、回收记录 holds the word in its title, B05 in its
+        text: staff look for the procedure, then its form."""
+        assert numbers(find(lib.people.staff, word)) == ["B05", "D0503"]
+
+    def test_a_form_named_whole_keeps_its_place(self, lib):
+        from search import index
+        from search.engines.database import forget_stats
+
+        whole = f.form("D0509", "发放与回收", parent_number="B05", dept_name="行政部")
+        index.reindex_documents([whole.pk])
+        forget_stats()
+        assert numbers(find(lib.people.staff, "发放与回收")) == ["D0509", "B05"]
+        longer = f.form(
+            "D0510", "受控文件发放与回收登记表", parent_number="B05", dept_name="行政部"
+        )
+        index.reindex_documents([longer.pk])
+        forget_stats()
+        found = numbers(find(lib.people.staff, "发放与回收"))
+        assert found == ["D0509", "B05", "D0510"]
+        forget_stats()
+
+    def test_a_form_lifts_only_its_own_procedure(self, lib):
+        """运维工作单 (D0201, under B02) lifts B02, not B05 — B02 must match."""
+        found = numbers(find(lib.people.staff, "工作"))
+        assert found[0] == "D0201"
+        assert "B05" not in found
+
     def test_four_character_phrase(self, lib):
         found = find(lib.people.staff, "应急预案")
         assert numbers(found) == ["B17"]
@@ -57,7 +86,27 @@ class TestChineseWords:
         assert "<mark>应急预案</mark>" in found.results[0].snippet
 
     def test_a_phrase_needs_its_characters_in_order(self, lib):
-        found = find(lib.people.staff, "预案应急")
+        found = find(lib.people.staff, "案预急应")
+        assert found.total == 0 and found.results == []
+
+    def test_a_phrase_across_a_word_boundary(self, lib):
+        """发放回收 is in no text as typed (文件发放、回收记录; 放回 is nowhere):
+        what holds most of its character pairs, with a notice."""
+        found = find(lib.people.staff, "发放回收")
+        assert not found.match_all
+        assert set(numbers(found)) == {"B05", "D0503"}
+        assert found.notices == [
+            "Nothing contains the words exactly as typed; showing what contains "
+            "most of them."
+        ]
+        assert set(
+            find(lib.people.staff, "发放回收", facets=("kind",)).facets["kind"]
+        ) == {"document", "form"}
+
+    def test_too_little_of_a_phrase_is_no_answer(self, lib):
+        """预案应急: two pairs of three — shown; 预案火星探测: one of five — not."""
+        assert numbers(find(lib.people.staff, "预案应急")) == ["B17"]
+        found = find(lib.people.staff, "预案火星探测")
         assert found.total == 0 and found.results == []
 
     def test_a_lone_character_finds_words_starting_with_it(self, lib):

@@ -278,9 +278,9 @@ def test_empty_query_explains_what_can_be_searched(staff_client, corpus):
 
 
 def test_no_results_suggests_the_closest_titles(staff_client, corpus):
-    html = page(staff_client, q="文件控制程式")
+    html = page(staff_client, q="文件程式管控")
     assert 'data-testid="search-empty"' in html
-    assert "Nothing found for “文件控制程式”." in html
+    assert "Nothing found for “文件程式管控”." in html
     suggestions = re.search(
         r'data-testid="did-you-mean">(.*?)</ul>', html, flags=re.S
     ).group(1)
