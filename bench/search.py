@@ -331,6 +331,9 @@ def run_quality(options) -> int:
         import_and_index(corpus, register)
         if options.built_cache is not None:
             save_template(options.built_cache)
+            for stale in options.built_cache.parent.glob("bench-search-quality-*"):
+                if stale != options.built_cache:
+                    stale.unlink(missing_ok=True)
     staff = get_user_model().objects.get(username="staff")
     queries = json.loads(QUERIES_FILE.read_text(encoding="utf-8"))["queries"]
 

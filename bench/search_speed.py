@@ -200,7 +200,7 @@ def document_entries(options, rng: random.Random, pages: dict) -> list:
             EntryData(
                 key=f"issue:{1_000_000 + i}",
                 kind="form" if form else "document",
-                object_id=1_000_000 + i,
+                object_pk=1_000_000 + i,
                 document_id=rng.choice(pages["form" if form else "document"]),
                 number=number,
                 title=title,
@@ -461,7 +461,7 @@ def build_index(options, rng: random.Random) -> dict:
         EntryData(
             key=f"issue:{9_000_000 + i}",
             kind="document",
-            object_id=9_000_000 + i,
+            object_pk=9_000_000 + i,
             document_id=pages["document"][0],
             number=f"Z{i:04d}",
             title=sample.title(False),
