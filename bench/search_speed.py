@@ -239,9 +239,9 @@ class BulkWriter:
         self.write_s = 0.0
 
     def write(self, batch: list) -> None:
-        from search import analysis
-        from search.index import _digest, _posting_rows  # noqa: F401
-        from search.models import SearchEntry
+        from search import analysis, scoring
+        from search.index import _digest, posting_values
+        from search.models import SearchEntry, SearchText
 
         started = time.perf_counter()
         entries, counts = [], []
@@ -256,18 +256,19 @@ class BulkWriter:
             counts.append((head, body))
         analysed = time.perf_counter()
         SearchEntry.objects.bulk_create(entries, batch_size=1000)
+        SearchText.objects.bulk_create(
+            [
+                SearchText(entry=entry, **data.words())
+                for entry, data in zip(entries, batch, strict=True)
+            ],
+            batch_size=1000,
+        )
         rows = []
         for entry, (head, body) in zip(entries, counts, strict=True):
             pk = entry.pk
-            for term in head.keys() | body.keys():
-                rows.append(
-                    (
-                        term,
-                        pk,
-                        min(head.get(term, 0), 32767),
-                        min(body.get(term, 0), 32767),
-                    )
-                )
+            band = scoring.band(entry.kind, entry.number)
+            for term, head_tf, body_tf, weight in posting_values(head, body):
+                rows.append((term, pk, head_tf, body_tf, weight, band))
         rows.sort()
         self._postings(rows)
         self.postings += len(rows)
@@ -302,7 +303,7 @@ class BulkWriter:
         return time.perf_counter() - started
 
     def _postings(self, rows: list[tuple]) -> None:
-        columns = "term, entry_id, head_tf, body_tf"
+        columns = "term, entry_id, head_tf, body_tf, impact, band"
         self.connection.ensure_connection()
         raw = self.connection.connection
         if self.vendor == "postgresql":
@@ -314,7 +315,8 @@ class BulkWriter:
                         copy.write_row(row)
         else:
             raw.executemany(
-                f"INSERT INTO {self.postings_table} ({columns}) VALUES (?, ?, ?, ?)",
+                f"INSERT INTO {self.postings_table} ({columns})"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 rows,
             )
 

@@ -61,6 +61,10 @@ class SearchResultSerializer(serializers.Serializer):
 class SearchAnswerSerializer(serializers.Serializer):
     results = SearchResultSerializer(many=True)
     total = serializers.IntegerField(help_text="Entries found, over every page.")
+    total_exact = serializers.BooleanField(
+        help_text="False when more entries match than were counted: total is then "
+        "a lower bound (10,000)."
+    )
     took_ms = serializers.FloatField()
     offset = serializers.IntegerField()
     limit = serializers.IntegerField()
@@ -235,6 +239,7 @@ class SearchView(APIView):
             {
                 "results": [result_data(request, r) for r in found.results],
                 "total": found.total,
+                "total_exact": found.total_exact,
                 "took_ms": round(found.took_ms, 1),
                 "offset": found.offset,
                 "limit": found.per_page,

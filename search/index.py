@@ -22,8 +22,8 @@ from asgiref.local import Local
 from django.db import transaction
 from django.db.models import Q
 
-from . import analysis
-from .models import SearchEntry, SearchPosting
+from . import analysis, scoring
+from .models import SearchEntry, SearchPosting, SearchText
 from .sources import EntryData, all_sources
 
 _state = Local()
@@ -46,23 +46,30 @@ def _counts(entry: EntryData):
     return head, body
 
 
-def _posting_rows(entry_id: int, head, body) -> list[SearchPosting]:
+def posting_values(head, body) -> list[tuple[str, int, int, float]]:
+    """(term, head_tf, body_tf, impact) of each term of an entry."""
+    length = sum(body.values())
+    out = []
+    for term in head.keys() | body.keys():
+        head_tf = min(head.get(term, 0), _MAX_TF)
+        body_tf = min(body.get(term, 0), _MAX_TF)
+        out.append((term, head_tf, body_tf, scoring.impact(head_tf, body_tf, length)))
+    return out
+
+
+def _posting_rows(entry: SearchEntry, head, body) -> list[SearchPosting]:
+    band = scoring.band(entry.kind, entry.number)
     return [
         SearchPosting(
             term=term,
-            entry_id=entry_id,
-            head_tf=min(head.get(term, 0), _MAX_TF),
-            body_tf=min(body.get(term, 0), _MAX_TF),
+            entry_id=entry.pk,
+            head_tf=head_tf,
+            body_tf=body_tf,
+            impact=weight,
+            band=band,
         )
-        for term in head.keys() | body.keys()
+        for term, head_tf, body_tf, weight in posting_values(head, body)
     ]
-
-
-def postings_for(entry_id: int, heading: str, text: str) -> tuple[list, int]:
-    """The posting rows of one entry, and the number of terms of its text."""
-    head = analysis.term_counts(heading)
-    body = analysis.term_counts(text)
-    return _posting_rows(entry_id, head, body), sum(body.values())
 
 
 def _backends():
@@ -87,7 +94,7 @@ def write(scope: Q, entries: list[EntryData]) -> None:
             remove_entries(gone)
         postings: list[SearchPosting] = []
         changed: list[SearchEntry] = []
-        fresh: list[tuple[SearchEntry, object, object]] = []
+        fresh: list[tuple[SearchEntry, EntryData, object, object]] = []
         for key, data in wanted.items():
             row = data.row()
             digest = _digest(data)
@@ -95,23 +102,32 @@ def write(scope: Q, entries: list[EntryData]) -> None:
             if entry is None:
                 head, body = _counts(data)
                 entry = SearchEntry(**row, digest=digest, length=sum(body.values()))
-                fresh.append((entry, head, body))
+                fresh.append((entry, data, head, body))
                 continue
+            band = scoring.band(entry.kind, entry.number)
             for name, value in row.items():
                 setattr(entry, name, value)
-            if entry.digest != digest:
+            if entry.digest != digest or scoring.band(entry.kind, entry.number) != band:
                 SearchPosting.objects.filter(entry_id=entry.pk).delete()
                 head, body = _counts(data)
-                postings.extend(_posting_rows(entry.pk, head, body))
+                postings.extend(_posting_rows(entry, head, body))
                 entry.length = sum(body.values())
                 entry.digest = digest
+                words, _created = SearchText.objects.update_or_create(
+                    entry=entry, defaults=data.words()
+                )
+                entry.words = words
             entry.save()
             changed.append(entry)
         if fresh:
-            SearchEntry.objects.bulk_create([e for e, _h, _b in fresh], batch_size=500)
-            for entry, head, body in fresh:
-                postings.extend(_posting_rows(entry.pk, head, body))
+            SearchEntry.objects.bulk_create([f[0] for f in fresh], batch_size=500)
+            texts = []
+            for entry, data, head, body in fresh:
+                postings.extend(_posting_rows(entry, head, body))
+                entry.words = SearchText(entry=entry, **data.words())
+                texts.append(entry.words)
                 changed.append(entry)
+            SearchText.objects.bulk_create(texts, batch_size=500)
         for start in range(0, len(postings), POSTING_BATCH):
             SearchPosting.objects.bulk_create(postings[start : start + POSTING_BATCH])
         _push(changed)

@@ -3,7 +3,9 @@
 :class:`SearchEntry` describes a result (kind, number, title, issue, status,
 department, who may see it, its plain text for snippets); :class:`SearchPosting`
 says which terms (:mod:`search.analysis`) an entry holds, and how often in its
-heading (number, title, other names) and in its text. The embedded engine
+heading (number, title, other names) and in its text; :class:`SearchText` keeps
+that heading and text (for snippets) apart, so that the entry rows the ranking
+reads for every match stay small. The embedded engine
 (:mod:`search.engines.database`) ranks with BM25 over these rows in plain SQL, so
 SQLite and PostgreSQL answer alike. Both tables are derived data: ``manage.py
 reindex`` rebuilds them from the documents, records, clauses, nonconformities and
@@ -75,8 +77,6 @@ class SearchEntry(index.Indexed, models.Model):
     date = models.DateField(_("date"), null=True, blank=True)
     effective_date = models.DateField(_("effective date"), null=True, blank=True)
     url = models.CharField(max_length=300, blank=True)
-    heading = models.TextField(blank=True, default="")  # number, title, other names
-    text = models.TextField(blank=True, default="")
     length = models.PositiveIntegerField(default=0)  # terms in text
     digest = models.CharField(max_length=64, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
@@ -143,13 +143,49 @@ class SearchEntry(index.Indexed, models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.title}".strip()
 
+    def _words(self) -> SearchText | None:
+        try:
+            return self.words
+        except SearchText.DoesNotExist:
+            return None
+
+    @property
+    def heading(self) -> str:
+        """Number, title and other names (:class:`SearchText`)."""
+        words = self._words()
+        return words.heading if words else ""
+
+    @property
+    def text(self) -> str:
+        """The text searched and quoted in snippets (:class:`SearchText`)."""
+        words = self._words()
+        return words.text if words else ""
+
     @classmethod
     def get_indexed_objects(cls):
         from .engines import uses_wagtail_backend
 
         if not uses_wagtail_backend():
             return cls.objects.none()
-        return cls.objects.all()
+        return cls.objects.select_related("words")
+
+
+class SearchText(models.Model):
+    """The heading and text of an entry: read for the snippets of one page of
+    results, never by the ranking."""
+
+    entry = models.OneToOneField(
+        SearchEntry, on_delete=models.CASCADE, primary_key=True, related_name="words"
+    )
+    heading = models.TextField(blank=True, default="")  # number, title, other names
+    text = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name = _("search text")
+        verbose_name_plural = _("search texts")
+
+    def __str__(self) -> str:
+        return str(self.entry_id)
 
 
 class SearchPosting(models.Model):
@@ -160,10 +196,22 @@ class SearchPosting(models.Model):
     )
     head_tf = models.PositiveSmallIntegerField(default=0)
     body_tf = models.PositiveSmallIntegerField(default=0)
+    # The term's BM25 weight in the entry, before its idf (search.scoring).
+    impact = models.FloatField(default=0.0)
+    # The entry's band in the order of results (search.scoring.band): with
+    # the impact, the best postings of a band are read from the index alone.
+    band = models.PositiveSmallIntegerField(default=2)
 
     class Meta:
         verbose_name = _("search posting")
         verbose_name_plural = _("search postings")
+        indexes = [
+            # The best entries of a term first, read from the index alone.
+            models.Index(
+                fields=["term", "band", "-impact", "entry", "head_tf"],
+                name="search_posting_impact",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.term} → {self.entry_id}"

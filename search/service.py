@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from documents import permissions as document_permissions
 
 from . import analysis, labels, snippets
-from .engines import get_engine
+from .engines import AtLeast, get_engine
 from .models import EntryKind, SearchEntry
 from .sources import all_sources, source_for_kind
 
@@ -197,6 +197,9 @@ class SearchResults:
     parsed: analysis.ParsedQuery
     results: list[Result] = field(default_factory=list)
     total: int = 0
+    # False when ``total`` is a lower bound: more entries match than were
+    # counted (search.engines.AtLeast).
+    total_exact: bool = True
     took_ms: float = 0.0
     offset: int = 0
     per_page: int = DEFAULT_PER_PAGE
@@ -304,7 +307,7 @@ def _verified(user, entries: list[SearchEntry]) -> list[SearchEntry]:
 
 
 def _load(ids: list[int]) -> list[SearchEntry]:
-    found = SearchEntry.objects.defer("heading").in_bulk(ids)
+    found = SearchEntry.objects.select_related("words").in_bulk(ids)
     return [found[i] for i in ids if i in found]
 
 
@@ -421,6 +424,7 @@ def _search(user, q, *, filters, offset, per_page, facets, suggest) -> SearchRes
                 )
             )
     entries = _verified(user, _load([h.entry_id for h in hits]))
+    result.total_exact = not isinstance(total, AtLeast)
     result.total = total - (len(hits) - len(entries))
     result.results = _results(entries, parsed)
     for name in facets:
@@ -455,10 +459,8 @@ def closest_titles(
     if not slots:
         return []
     loose = _loose(parsed)
-    where = (
-        visible_q(user)
-        & Q(current=True, kind__in=[EntryKind.DOCUMENT, EntryKind.FORM])
-        & Q(heading__isnull=False)
+    where = visible_q(user) & Q(
+        current=True, kind__in=[EntryKind.DOCUMENT, EntryKind.FORM]
     )
     hits, _total = get_engine().search(
         query=loose, where=where, limit=limit * 2, match_all=False

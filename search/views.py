@@ -136,9 +136,8 @@ def search_page(request):
     previous_offset = next_offset = None
     if offset > 0:
         previous_offset = max(0, offset - results.per_page)
-    if offset + results.per_page < results.total and (
-        offset + results.per_page <= MAX_OFFSET
-    ):
+    more = offset + results.per_page < results.total or not results.total_exact
+    if more and shown and offset + results.per_page <= MAX_OFFSET:
         next_offset = offset + results.per_page
     filtered = any(params.get(name) for name in FILTER_PARAMS)
     context = {

@@ -8,6 +8,14 @@ from __future__ import annotations
 from django.conf import settings
 
 DATABASE = "database"
+
+
+class AtLeast(int):
+    """A total counted up to a cap: at least this many entries match (as
+    Elasticsearch's ``"relation": "gte"``). Nobody pages through ten thousand
+    results, and counting them all is most of the cost of a common word."""
+
+
 WAGTAIL_ENGINES = ("elasticsearch", "opensearch")
 
 

@@ -8,17 +8,25 @@ otherwise at least one, ranked by how many it matches.
 
 One SQL statement groups the postings of the query's terms by entry, restricted
 through a join to the entries the caller allows (permissions and filters, a
-``Q`` on :class:`~search.models.SearchEntry`), scores them with BM25 (a term in
-the number, title or other names counts :data:`HEAD_WEIGHT` times one in the
-text), lifts a document just above a form under it that the query names
-only in part of its title (:data:`FAMILY_COVERAGE`), and returns one page of
-entries with the total count (a window
-function), so ranking never needs the matched rows in Python. The same
-statement runs on SQLite and PostgreSQL, with the same results.
+``Q`` on :class:`~search.models.SearchEntry`), scores them with BM25 (each
+posting's impact, :mod:`search.scoring`: a term in the number, title or other
+names counts :data:`HEAD_WEIGHT` times one in the text), lifts a document just
+above a form under it that the query names only in part of its title
+(:data:`FAMILY_COVERAGE`), and returns one page of entries with the total count
+(a window function), so ranking never needs the matched rows in Python. The
+same statement runs on SQLite and PostgreSQL, with the same results.
+
+A common word is held by tens of thousands of entries (记录 by every record of
+a form named …记录). When every term is needed and common, :meth:`_top_k`
+scores only the best postings of each term, read in impact order from an
+index, and proves that no other entry could enter the page (the threshold
+algorithm); the total is then counted up to :data:`COUNT_CAP`. Otherwise, or
+when the proof fails, every match is scored.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -28,21 +36,24 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    Exists,
+    F,
     FloatField,
     IntegerField,
+    OuterRef,
     Q,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Cast
+from django.db.models.expressions import RawSQL
 
+from .. import scoring
 from ..analysis import ParsedQuery, Slot
 from ..models import SearchEntry, SearchPosting
+from ..scoring import HEAD_WEIGHT
+from . import AtLeast
 
-K1 = 1.2
-B = 0.75
-HEAD_WEIGHT = 6.0
 # Multipliers of the score by kind and status: a document before a record of
 # the same relevance, a current issue before a superseded one.
 KIND_PRIOR = {
@@ -64,6 +75,15 @@ FAMILY_LIFT = 1.01
 WHOLE_TITLE = 1.05
 # Figures of the whole index, re-read at most this often (seconds).
 STATS_TTL = 300.0
+# Top-k: when each needed term of a query is held by more than this many
+# entries, only the best CANDIDATES + 2 × (offset + limit) postings of each
+# term (by impact, per group of the order: documents and the like, records)
+# are scored, if that provably gives the same page (see _top_k).
+TOP_K_MIN_DF = 1000
+CANDIDATES = 100
+DEEPER = 10  # then this many times as deep, before scoring every match
+# The total of a top-k page is counted up to this many (search.engines.AtLeast).
+COUNT_CAP = 10_000
 _MAX_CHAR = "\U0010ffff"
 
 
@@ -78,7 +98,6 @@ class Hit:
 class _Stats:
     at: float = -1e9
     entries: int = 0
-    avg_length: float = 1.0
 
 
 _stats = _Stats()
@@ -87,11 +106,7 @@ _stats = _Stats()
 def index_stats() -> _Stats:
     now = time.monotonic()
     if now - _stats.at > STATS_TTL:
-        from django.db.models import Avg
-
-        found = SearchEntry.objects.aggregate(n=Count("pk"), avg=Avg("length"))
-        _stats.entries = found["n"] or 0
-        _stats.avg_length = float(found["avg"] or 1.0) or 1.0
+        _stats.entries = SearchEntry.objects.count()
         _stats.at = now
     return _stats
 
@@ -170,6 +185,22 @@ def _idf(slots: list[Slot]) -> dict[Slot, float]:
     return out
 
 
+def _id_list(ids: set[int]) -> RawSQL:
+    """``ids`` as one parameter (a JSON array on SQLite, an array on
+    PostgreSQL): thousands of candidates, without a placeholder each."""
+    ids = sorted(int(i) for i in ids)
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
+
+
+def _holds(slot: Slot) -> Exists:
+    """The posting's entry holds the (exact) term of ``slot`` too."""
+    return Exists(
+        SearchPosting.objects.filter(term=slot.term, entry_id=OuterRef("entry_id"))
+    )
+
+
 def _needed(n_parts: int, match_all: bool, min_parts: int | None) -> int:
     if min_parts is not None:
         return max(1, min(min_parts, n_parts))
@@ -185,27 +216,22 @@ class DatabaseEngine:
         where: Q,
         match_all: bool = True,
         min_parts: int | None = None,
+        only: set[int] | None = None,
     ):
-        """Matching entries (``entry_id``, ``score``, ``parts``, ``in_title``)."""
+        """Matching entries (``entry_id``, ``score``, ``parts``, ``in_title``),
+        among the entries ``only`` when given."""
         slots = query.slots
         if not slots:
             return None
         idf = _idf(slots)
         slot_index = {slot: i for i, slot in enumerate(slots)}
-        stats = index_stats()
-        head = Cast("head_tf", FloatField())
-        body = Cast("body_tf", FloatField())
-        length = Cast("entry__length", FloatField())
-        norm = Value(K1 * (1 - B)) + Value(K1 * B / stats.avg_length) * length
+        # BM25: each term's idf times its weight in the entry (search.scoring).
         weight = Case(
             *[When(slot_q(s), then=Value(idf[s])) for s in slots],
             default=Value(0.0),
             output_field=FloatField(),
         )
-        score = weight * (
-            Value(HEAD_WEIGHT * (K1 + 1)) * head / (head + Value(K1))
-            + Value(K1 + 1) * body / (body + norm)
-        )
+        score = weight * F("impact")
         match = Q()
         for s in slots:
             match |= slot_q(s)
@@ -215,7 +241,9 @@ class DatabaseEngine:
         )
         needed = _needed(n_parts, match_all, min_parts)
         exact = [s for s in slots if not s.prefix]
-        if needed >= n_parts and len(exact) > 1:
+        if only is not None:
+            postings = postings.filter(entry_id__in=_id_list(only))
+        elif needed >= n_parts and len(exact) > 1:
             # Every term is needed: only entries holding the rarest one are
             # read (服务级别: those with 级别, not every entry with 服务).
             df = _document_frequencies([s.term for s in exact])
@@ -309,14 +337,27 @@ class DatabaseEngine:
         status_params: list = []
         for k, v in STATUS_PRIOR.items():
             status_params += [k, v]
-        numbers = list(exact_numbers)[:10] or [""]
-        placeholders = ", ".join(["%s"] * len(numbers))
-        # Then documents and forms whose number starts with the one typed
-        # (D05 → D0501, D0503 before the records of those forms).
-        starts = " OR ".join(["substr(r.number, 1, %s) = %s"] * len(numbers))
-        start_params: list = []
-        for number in numbers:
-            start_params += [len(number), number]
+        # The order: an entry whose number is the one typed; documents, forms
+        # and the like whose number starts with it (D05 → D0501, D0503 before
+        # the records of those forms), or when no number was typed, all of
+        # them (a record comes after them); then the rest (_top_k mirrors it).
+        numbers = list(exact_numbers)[:10]
+        number_params: list = []
+        if numbers:
+            placeholders = ", ".join(["%s"] * len(numbers))
+            starts = " OR ".join(["substr(r.number, 1, %s) = %s"] * len(numbers))
+            number_params += numbers
+            for number in numbers:
+                number_params += [len(number), number]
+            category = (
+                f"CASE WHEN r.number IN ({placeholders}) THEN 0"
+                f" WHEN r.kind <> 'record' AND r.number <> '' AND ({starts}) THEN 1"
+                f" ELSE 2 END"
+            )
+        else:
+            category = (
+                "CASE WHEN r.kind <> 'record' AND r.number <> '' THEN 1 ELSE 2 END"
+            )
         # A form whose title holds the query but is much longer (发放 in
         # 文件发放、回收记录) lifts the document it sits under, when that matches
         # too, just above itself: staff look for the procedure first. A form
@@ -337,15 +378,14 @@ class DatabaseEngine:
             f" lift AS (SELECT r.parent_id AS pid, MAX(r.base) AS top FROM r"
             f" WHERE r.lifts = 1 GROUP BY r.parent_id)"
             f" SELECT r.entry_id,"
-            f" CASE WHEN lift.top * %s > r.base THEN lift.top * %s * r.sp"
-            f" ELSE r.base * r.sp END AS rank,"
-            f" r.parts, COUNT(*) OVER () AS total"
+            # Rounded: sums of the same weights in another order (another
+            # plan) differ in the last bits, and must not reorder equal ranks.
+            f" ROUND(CAST(CASE WHEN lift.top * %s > r.base THEN lift.top * %s * r.sp"
+            f" ELSE r.base * r.sp END AS NUMERIC), 9) AS rank,"
+            f" r.parts, COUNT(*) OVER () AS total, {category} AS cat"
             f" FROM r LEFT JOIN lift ON r.kind = 'document'"
             f" AND lift.pid = r.document_id"
-            f" ORDER BY CASE WHEN r.number IN ({placeholders}) THEN 0"
-            f" WHEN r.kind <> 'record' AND r.number <> '' AND ({starts}) THEN 1"
-            f" ELSE 2 END,"
-            f" r.parts DESC, rank DESC, r.entry_id"
+            f" ORDER BY cat, r.parts DESC, rank DESC, r.entry_id"
             f" LIMIT %s OFFSET %s"
         )
         all_params = (
@@ -354,8 +394,7 @@ class DatabaseEngine:
             + tuple(case_params)
             + (longer_than, WHOLE_TITLE, longer_than)
             + (FAMILY_LIFT, FAMILY_LIFT)
-            + tuple(numbers)
-            + tuple(start_params)
+            + tuple(number_params)
             + (limit, offset)
         )
         return sql, all_params
@@ -373,9 +412,25 @@ class DatabaseEngine:
     ) -> tuple[list[Hit], int]:
         """Entries matching every part (``match_all``), at least one, or at
         least ``min_parts`` of them; those matching more parts first."""
+        if not exact_numbers and min_parts is None and match_all:
+            found = self._top_k(query, where, offset=offset, limit=max(limit, 1))
+            if found is not None:
+                return found
         grouped = self._grouped(query, where, match_all, min_parts)
         if grouped is None:
             return [], 0
+        rows = self._rows(
+            grouped, query, exact_numbers=exact_numbers, limit=limit, offset=offset
+        )
+        hits = [Hit(int(r[0]), float(r[1] or 0.0), int(r[2])) for r in rows[:limit]]
+        total = int(rows[0][3]) if rows else 0
+        if not rows and offset:
+            # Past the last page: count the matches on their own.
+            total = grouped.count()
+        return hits, total
+
+    def _rows(self, grouped, query, *, exact_numbers=(), limit, offset) -> list:
+        """(entry_id, rank, parts, total, order group) of one page."""
         try:
             sql, params = self._page_sql(
                 grouped,
@@ -385,16 +440,130 @@ class DatabaseEngine:
                 query_length=len("".join(query.text.split())),
             )
         except EmptyResultSet:  # ``where`` allows nothing (a user who sees nothing)
-            return [], 0
+            return []
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        hits = [Hit(int(r[0]), float(r[1] or 0.0), int(r[2])) for r in rows[:limit]]
-        total = int(rows[0][3]) if rows else 0
-        if not rows and offset:
-            # Past the last page: count the matches on their own.
-            total = grouped.count()
+            return cursor.fetchall()
+
+    def _top_k(self, query: ParsedQuery, where: Q, *, offset: int, limit: int):
+        """The page of a query whose every term is needed and common, from the
+        best postings of each term alone; None when that page could differ
+        from the one of all matches (the caller then scores them all).
+
+        The threshold algorithm: within each group of the order (documents,
+        forms, clauses… then records), the ``depth`` postings of each term
+        with the highest impact are read from the index. An entry left out
+        lacks a term, or scores at most the sum over the terms of idf × the
+        last impact read: if the last entry of the page ranks above that
+        (with the largest multipliers of the ranking), no entry left out can
+        enter the page."""
+        slots = query.slots
+        if not slots or any(s.prefix for s in slots):
+            return None
+        df = _document_frequencies([s.term for s in slots])
+        if min(df.values()) <= TOP_K_MIN_DF:
+            return None  # the rarest term's entries are few: score them all
+        idf = _idf(slots)
+        first = CANDIDATES + 2 * (offset + limit)
+        for depth in (first, first * DEEPER):
+            found = self._top_k_at(query, where, idf, depth, offset, limit)
+            if found is not None:
+                return found
+        return None
+
+    def _top_k_at(self, query, where, idf, depth, offset, limit):
+        slots = query.slots
+        wanted = offset + limit
+        candidates: set[int] = set()
+        bounds: dict[int, tuple[float, float] | None] = {}
+        skipped = False
+        for group in (scoring.NUMBERED, scoring.OTHERS):
+            if len(candidates) >= wanted:
+                # Every candidate holds every term and is allowed: the page is
+                # made of the bands read so far, which come first.
+                skipped = True
+                break
+            bound: float | None = 0.0
+            titled = True  # whether an entry left out may hold every term in its title
+            for slot in slots:
+                postings = SearchPosting.objects.filter(
+                    term=slot.term, band=group
+                ).filter(prefixed(where))
+                for other in slots:
+                    if other != slot:  # only entries holding every term
+                        postings = postings.filter(_holds(other))
+                best = list(
+                    postings.order_by("-impact").values_list("entry_id", "impact")[
+                        :depth
+                    ]
+                )
+                candidates.update(entry_id for entry_id, _impact in best)
+                if len(best) < depth:
+                    bound = None  # every entry of the group with the term is read
+                elif bound is not None:
+                    bound += idf[slot] * best[-1][1]
+                    titled = titled and best[-1][1] >= HEAD_WEIGHT
+            # Only an entry holding the query in its title is raised by
+            # WHOLE_TITLE or raises its document (FAMILY_LIFT); a term in the
+            # heading alone weighs HEAD_WEIGHT.
+            most = WHOLE_TITLE * FAMILY_LIFT if titled else 1.0
+            bounds[group] = None if bound is None else (bound, most)
+        # The documents that forms among them may lift (FAMILY_LIFT).
+        parents = SearchEntry.objects.filter(
+            pk__in=_id_list(candidates), kind="form", parent_id__isnull=False
+        ).values_list("parent_id", flat=True)
+        candidates.update(
+            SearchEntry.objects.filter(where)
+            .filter(kind="document", document_id__in=list(parents))
+            .values_list("pk", flat=True)
+        )
+        grouped = self._grouped(query, where, only=candidates)
+        if grouped is None:
+            return None
+        rows = self._rows(grouped, query, limit=wanted, offset=0)
+        complete = not skipped and all(bound is None for bound in bounds.values())
+        if len(rows) < wanted:
+            if not complete:
+                return None
+        else:
+            last_rank, last_group = float(rows[-1][1] or 0.0), int(rows[-1][4])
+            for group, bound in bounds.items():
+                if bound is None or group > last_group:
+                    continue
+                # (the margin: ranks are rounded to 9 decimals)
+                import os
+
+                if os.environ.get("DBG"):
+                    print(
+                        "   check",
+                        depth,
+                        group,
+                        last_group,
+                        last_rank,
+                        bound,
+                        len(rows),
+                    )
+                if group < last_group or last_rank <= bound[0] * bound[1] + 1e-8:
+                    return None
+        hits = [Hit(int(r[0]), float(r[1] or 0.0), int(r[2])) for r in rows[offset:]]
+        if complete:
+            total = int(rows[0][3]) if rows else 0
+        else:
+            total = self._count(query, where)
         return hits, total
+
+    def _count(self, query: ParsedQuery, where: Q) -> int:
+        """Entries holding every (exact) term of ``query`` that ``where`` allows,
+        counted up to :data:`COUNT_CAP`."""
+        slots = query.slots
+        df = _document_frequencies([s.term for s in slots])
+        rarest = min(slots, key=lambda s: (df.get(s.term, 0), s.term))
+        matches = SearchPosting.objects.filter(term=rarest.term).filter(prefixed(where))
+        for other in slots:
+            if other != rarest:
+                matches = matches.filter(_holds(other))
+        found = matches[: COUNT_CAP + 1].count()
+        return AtLeast(COUNT_CAP) if found > COUNT_CAP else found
 
     def facets(
         self,

@@ -27,7 +27,8 @@ How a search runs:
    ranked. The full ``where`` is then applied in SQL to those ids, keeping the
    backend's order; entries whose number is one of ``exact_numbers`` come
    first. ``total`` is the number of permitted entries among those fetched:
-   **it is capped** at ``max_hits`` (a search is not an export), and an entry
+   **it is capped** at ``max_hits`` (a search is not an export; then an
+   :class:`~search.engines.AtLeast`), and an entry
    ``where`` rejects is never returned or counted.
 
 A query of a lone Chinese character (its pairs are what the index holds), and
@@ -46,6 +47,7 @@ from wagtail.search.query import And, Or, Phrase, PlainText
 
 from ..analysis import ParsedQuery, QueryPart, is_han
 from ..models import SearchEntry
+from . import AtLeast
 from .database import DatabaseEngine, Hit
 
 logger = logging.getLogger(__name__)
@@ -404,7 +406,10 @@ class WagtailBackendEngine:
             )
         parts = len(query.parts) if match_all else 0
         page = found[offset : offset + max(limit, 0)]
-        return [Hit(pk, score, parts) for pk, score in page], len(found)
+        total = len(found)
+        if total >= self.max_hits:
+            total = AtLeast(total)
+        return [Hit(pk, score, parts) for pk, score in page], total
 
     def facets(
         self,

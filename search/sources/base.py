@@ -38,7 +38,7 @@ class EntryData:
     extra: dict = field(default_factory=dict)
 
     def row(self) -> dict:
-        """SearchEntry field values (postings and digest aside)."""
+        """SearchEntry field values (postings, digest and words aside)."""
         readers = sorted(set(self.readers))
         clauses = sorted(set(c for c in self.clauses if c))
         return {
@@ -60,9 +60,11 @@ class EntryData:
             "date": self.date,
             "effective_date": self.effective_date,
             "url": (self.url or "")[:300],
-            "heading": self.heading,
-            "text": (self.text or "")[:MAX_TEXT],
         }
+
+    def words(self) -> dict:
+        """SearchText field values."""
+        return {"heading": self.heading or "", "text": (self.text or "")[:MAX_TEXT]}
 
 
 class Source:

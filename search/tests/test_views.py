@@ -113,6 +113,27 @@ def test_header_search_box_for_logged_in_users(client, staff_user):
 # --- results -------------------------------------------------------------------
 
 
+def test_a_total_counted_up_to_its_cap_reads_at_least(
+    staff_client, corpus, monkeypatch
+):
+    from search.engines import database
+
+    monkeypatch.setattr(database, "TOP_K_MIN_DF", 0)
+    monkeypatch.setattr(database, "CANDIDATES", 1)
+    monkeypatch.setattr(database, "COUNT_CAP", 1)
+    monkeypatch.setattr("search.views.PER_PAGE", 1)
+    html = page(staff_client, q="发放")
+    assert len(hits(html)) == 1
+    assert "At least 1 results" in html
+    assert "1–1 of at least 1" in html
+    api = "/api/v1/search/"
+    answer = staff_client.get(api, {"q": "发放", "limit": 1}, **EN).json()
+    assert answer["total_exact"] is False and answer["total"] == 1
+    monkeypatch.setattr(database, "COUNT_CAP", 10_000)
+    answer = staff_client.get(api, {"q": "发放", "limit": 1}, **EN).json()
+    assert answer["total_exact"] is True and answer["total"] == 3
+
+
 def test_two_character_word_finds_and_marks(staff_client, corpus):
     html = page(staff_client, q="发放")
     assert sorted(hits(html)) == ["B05", "B17", "D0501"]
