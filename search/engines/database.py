@@ -531,18 +531,6 @@ class DatabaseEngine:
                 if bound is None or group > last_group:
                     continue
                 # (the margin: ranks are rounded to 9 decimals)
-                import os
-
-                if os.environ.get("DBG"):
-                    print(
-                        "   check",
-                        depth,
-                        group,
-                        last_group,
-                        last_rank,
-                        bound,
-                        len(rows),
-                    )
                 if group < last_group or last_rank <= bound[0] * bound[1] + 1e-8:
                     return None
         hits = [Hit(int(r[0]), float(r[1] or 0.0), int(r[2])) for r in rows[offset:]]
