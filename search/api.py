@@ -63,7 +63,7 @@ class SearchAnswerSerializer(serializers.Serializer):
     total = serializers.IntegerField(help_text="Entries found, over every page.")
     total_exact = serializers.BooleanField(
         help_text="False when more entries match than were counted: total is then "
-        "a lower bound (10,000)."
+        "a lower bound (1,000, or the end of the page asked for)."
     )
     took_ms = serializers.FloatField()
     offset = serializers.IntegerField()

@@ -82,8 +82,9 @@ STATS_TTL = 300.0
 TOP_K_MIN_DF = 1000
 CANDIDATES = 100
 DEEPER = 10  # then this many times as deep, before scoring every match
-# The total of a top-k page is counted up to this many (search.engines.AtLeast).
-COUNT_CAP = 10_000
+# The total of a top-k page is counted up to this many (search.engines.AtLeast):
+# paging stops at 1,000 results anyway (search.service.MAX_OFFSET).
+COUNT_CAP = 1_000
 _MAX_CHAR = "\U0010ffff"
 
 
@@ -201,6 +202,37 @@ def _holds(slot: Slot) -> Exists:
     )
 
 
+def _best(slot: Slot, slots, band: int, where: Q, depth: int):
+    """Entries among the best postings of ``slot``'s term in ``band`` that
+    ``where`` allows and that hold every term of ``slots``, and the impact of
+    the last posting read (None when the term's postings in the band were all
+    read): an entry left out has at most that impact for the term.
+
+    SQLite walks the impact index in order, checking each posting, until
+    ``depth`` entries qualify. PostgreSQL's planner would rather join the
+    whole lists: there the ``depth`` best postings are read from the index
+    alone, then checked."""
+    postings = SearchPosting.objects.filter(term=slot.term, band=band)
+    others = [_holds(other) for other in slots if other != slot]
+    if connection.vendor == "sqlite":
+        walk = postings.filter(prefixed(where))
+        for condition in others:
+            walk = walk.filter(condition)
+        best = list(walk.order_by("-impact").values_list("entry_id", "impact")[:depth])
+        last = best[-1][1] if len(best) == depth else None
+        return [entry_id for entry_id, _impact in best], last
+    ranked = postings.order_by("-impact")
+    found = list(ranked.values_list("impact", flat=True)[depth - 1 : depth])
+    checked = postings.filter(entry_id__in=ranked.values("entry_id")[:depth]).filter(
+        prefixed(where)
+    )
+    for condition in others:
+        checked = checked.filter(condition)
+    return list(checked.values_list("entry_id", flat=True)), (
+        found[0] if found else None
+    )
+
+
 def _needed(n_parts: int, match_all: bool, min_parts: int | None) -> int:
     if min_parts is not None:
         return max(1, min(min_parts, n_parts))
@@ -232,9 +264,13 @@ class DatabaseEngine:
             output_field=FloatField(),
         )
         score = weight * F("impact")
-        match = Q()
+        # One IN for the exact terms: an index condition on (term, entry) for
+        # PostgreSQL, where ORed equalities are not.
+        exact_terms = [s.term for s in slots if not s.prefix]
+        match = Q(term__in=exact_terms) if exact_terms else Q()
         for s in slots:
-            match |= slot_q(s)
+            if s.prefix:
+                match |= slot_q(s)
         postings = SearchPosting.objects.filter(match).filter(prefixed(where))
         n_parts = sum(
             1 for part in query.parts if any(s in slot_index for s in part.slots)
@@ -486,23 +522,13 @@ class DatabaseEngine:
             bound: float | None = 0.0
             titled = True  # whether an entry left out may hold every term in its title
             for slot in slots:
-                postings = SearchPosting.objects.filter(
-                    term=slot.term, band=group
-                ).filter(prefixed(where))
-                for other in slots:
-                    if other != slot:  # only entries holding every term
-                        postings = postings.filter(_holds(other))
-                best = list(
-                    postings.order_by("-impact").values_list("entry_id", "impact")[
-                        :depth
-                    ]
-                )
-                candidates.update(entry_id for entry_id, _impact in best)
-                if len(best) < depth:
-                    bound = None  # every entry of the group with the term is read
+                found, last = _best(slot, slots, group, where, depth)
+                candidates.update(found)
+                if last is None:
+                    bound = None  # every entry of the band that could is read
                 elif bound is not None:
-                    bound += idf[slot] * best[-1][1]
-                    titled = titled and best[-1][1] >= HEAD_WEIGHT
+                    bound += idf[slot] * last
+                    titled = titled and last >= HEAD_WEIGHT
             # Only an entry holding the query in its title is raised by
             # WHOLE_TITLE or raises its document (FAMILY_LIFT); a term in the
             # heading alone weighs HEAD_WEIGHT.
@@ -537,12 +563,12 @@ class DatabaseEngine:
         if complete:
             total = int(rows[0][3]) if rows else 0
         else:
-            total = self._count(query, where)
+            total = self._count(query, where, cap=max(COUNT_CAP, wanted))
         return hits, total
 
-    def _count(self, query: ParsedQuery, where: Q) -> int:
+    def _count(self, query: ParsedQuery, where: Q, cap: int = COUNT_CAP) -> int:
         """Entries holding every (exact) term of ``query`` that ``where`` allows,
-        counted up to :data:`COUNT_CAP`."""
+        counted up to ``cap``."""
         slots = query.slots
         df = _document_frequencies([s.term for s in slots])
         rarest = min(slots, key=lambda s: (df.get(s.term, 0), s.term))
@@ -550,8 +576,8 @@ class DatabaseEngine:
         for other in slots:
             if other != rarest:
                 matches = matches.filter(_holds(other))
-        found = matches[: COUNT_CAP + 1].count()
-        return AtLeast(COUNT_CAP) if found > COUNT_CAP else found
+        found = matches[: cap + 1].count()
+        return AtLeast(cap) if found > cap else found
 
     def facets(
         self,
