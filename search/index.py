@@ -84,10 +84,13 @@ def write(scope: Q, entries: list[EntryData]) -> None:
     """Make the entries within ``scope`` exactly ``entries``."""
     with transaction.atomic():
         wanted = {e.key: e for e in entries}
-        existing = {e.key: e for e in SearchEntry.objects.filter(scope)}
+        rows = SearchEntry.objects.all()
+        if _backends():  # their documents carry the heading and text
+            rows = rows.select_related("words")
+        existing = {e.key: e for e in rows.filter(scope)}
         missing = [key for key in wanted if key not in existing]
         if missing:  # moved between scopes (e.g. an issue to another page)
-            for found in SearchEntry.objects.filter(key__in=missing):
+            for found in rows.filter(key__in=missing):
                 existing[found.key] = found
         gone = [e for key, e in existing.items() if key not in wanted]
         if gone:
