@@ -137,7 +137,7 @@ def search_page(request):
     if offset > 0:
         previous_offset = max(0, offset - results.per_page)
     more = offset + results.per_page < results.total or not results.total_exact
-    if more and shown and offset + results.per_page <= MAX_OFFSET:
+    if more and offset + results.per_page <= MAX_OFFSET:
         next_offset = offset + results.per_page
     filtered = any(params.get(name) for name in FILTER_PARAMS)
     context = {

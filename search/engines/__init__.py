@@ -12,7 +12,7 @@ DATABASE = "database"
 
 class AtLeast(int):
     """A total counted up to a cap: at least this many entries match (as
-    Elasticsearch's ``"relation": "gte"``). Nobody pages through ten thousand
+    Elasticsearch's ``"relation": "gte"``). Nobody pages through thousands of
     results, and counting them all is most of the cost of a common word."""
 
 
