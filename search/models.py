@@ -7,7 +7,7 @@ heading (number, title, other names) and in its text; :class:`SearchText` keeps
 that heading and text (for snippets) apart, so that the entry rows the ranking
 reads for every match stay small. The embedded engine
 (:mod:`search.engines.database`) ranks with BM25 over these rows in plain SQL, so
-SQLite and PostgreSQL answer alike. Both tables are derived data: ``manage.py
+SQLite and PostgreSQL answer alike. The three tables are derived data: ``manage.py
 reindex`` rebuilds them from the documents, records, clauses, nonconformities and
 findings at any time.
 """

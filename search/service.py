@@ -378,51 +378,50 @@ def _search(user, q, *, filters, offset, per_page, facets, suggest) -> SearchRes
     if not include_obsolete:
         where &= Q(current=True)
     engine = get_engine()
-    hits, total = engine.search(
-        query=parsed,
-        where=where,
-        exact_numbers=numbers,
-        offset=offset,
-        limit=per_page,
-        match_all=True,
-    )
-    if total == 0 and len(parsed.parts) > 1:
-        hits, total = engine.search(
-            query=parsed,
-            where=where,
-            exact_numbers=numbers,
-            offset=offset,
-            limit=per_page,
-            match_all=False,
-        )
-        if total:
-            result.match_all = False
-            result.notices.append(
-                _("Nothing contains all the words; showing what contains some of them.")
+    # The query as typed; when nothing matches, what holds some of its words;
+    # then, for a phrase typed across a word boundary (发放回收 in
+    # 文件发放、回收记录: 放回), what holds most of its character pairs.
+    attempts = [(parsed, True, None, None)]
+    if len(parsed.parts) > 1:
+        attempts.append(
+            (
+                parsed,
+                False,
+                None,
+                _(
+                    "Nothing contains all the words; showing what contains "
+                    "some of them."
+                ),
             )
-    searched, min_parts = parsed, None
-    if total == 0 and len(parsed.slots) >= LOOSE_MIN_TERMS:
-        # 发放回收 in 文件发放、回收记录: a phrase typed across a word boundary
-        # (放回) — entries holding most of its character pairs.
-        searched = _loose(parsed)
-        min_parts = math.ceil(LOOSE_SHARE * len(searched.parts))
+        )
+    if len(parsed.slots) >= LOOSE_MIN_TERMS:
+        loose = _loose(parsed)
+        attempts.append(
+            (
+                loose,
+                False,
+                math.ceil(LOOSE_SHARE * len(loose.parts)),
+                _(
+                    "Nothing contains the words exactly as typed; showing what "
+                    "contains most of them."
+                ),
+            )
+        )
+    for searched, match_all, min_parts, notice in attempts:
         hits, total = engine.search(
             query=searched,
             where=where,
             exact_numbers=numbers,
             offset=offset,
             limit=per_page,
-            match_all=False,
+            match_all=match_all,
             min_parts=min_parts,
         )
         if total:
-            result.match_all = False
-            result.notices.append(
-                _(
-                    "Nothing contains the words exactly as typed; showing what "
-                    "contains most of them."
-                )
-            )
+            if notice:
+                result.match_all = False
+                result.notices.append(notice)
+            break
     entries = _verified(user, _load([h.entry_id for h in hits]))
     result.total_exact = not isinstance(total, AtLeast)
     result.total = total - (len(hits) - len(entries))

@@ -233,6 +233,12 @@ def _best(slot: Slot, slots, band: int, where: Q, depth: int):
     )
 
 
+def _rarest(slots: list[Slot]) -> Slot:
+    """The exact slot whose term the fewest entries hold."""
+    df = _document_frequencies([s.term for s in slots])
+    return min(slots, key=lambda s: (df.get(s.term, 0), s.term))
+
+
 def _needed(n_parts: int, match_all: bool, min_parts: int | None) -> int:
     if min_parts is not None:
         return max(1, min(min_parts, n_parts))
@@ -266,8 +272,8 @@ class DatabaseEngine:
         score = weight * F("impact")
         # One IN for the exact terms: an index condition on (term, entry) for
         # PostgreSQL, where ORed equalities are not.
-        exact_terms = [s.term for s in slots if not s.prefix]
-        match = Q(term__in=exact_terms) if exact_terms else Q()
+        exact = [s for s in slots if not s.prefix]
+        match = Q(term__in=[s.term for s in exact]) if exact else Q()
         for s in slots:
             if s.prefix:
                 match |= slot_q(s)
@@ -276,14 +282,12 @@ class DatabaseEngine:
             1 for part in query.parts if any(s in slot_index for s in part.slots)
         )
         needed = _needed(n_parts, match_all, min_parts)
-        exact = [s for s in slots if not s.prefix]
         if only is not None:
             postings = postings.filter(entry_id__in=_id_list(only))
         elif needed >= n_parts and len(exact) > 1:
             # Every term is needed: only entries holding the rarest one are
             # read (服务级别: those with 级别, not every entry with 服务).
-            df = _document_frequencies([s.term for s in exact])
-            rarest = min(exact, key=lambda s: (df.get(s.term, 0), s.term))
+            rarest = _rarest(exact)
             postings = postings.filter(
                 entry_id__in=SearchPosting.objects.filter(term=rarest.term).values(
                     "entry_id"
@@ -570,8 +574,7 @@ class DatabaseEngine:
         """Entries holding every (exact) term of ``query`` that ``where`` allows,
         counted up to ``cap``."""
         slots = query.slots
-        df = _document_frequencies([s.term for s in slots])
-        rarest = min(slots, key=lambda s: (df.get(s.term, 0), s.term))
+        rarest = _rarest(slots)
         matches = SearchPosting.objects.filter(term=rarest.term).filter(prefixed(where))
         for other in slots:
             if other != rarest:
