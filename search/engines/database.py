@@ -18,10 +18,11 @@ same statement runs on SQLite and PostgreSQL, with the same results.
 
 A common word is held by tens of thousands of entries (记录 by every record of
 a form named …记录). When every term is needed and common, :meth:`_top_k`
-scores only the best postings of each term, read in impact order from an
-index, and proves that no other entry could enter the page (the threshold
-algorithm); the total is then counted up to :data:`COUNT_CAP`. Otherwise, or
-when the proof fails, every match is scored.
+reads the matches of each group of the order (documents and the like, then
+records) best score first, straight from an index of the postings' impacts,
+ranks only the best of them in full, and proves that no other entry could
+enter the page; the total is then counted up to :data:`COUNT_CAP`. Otherwise,
+or when the proof fails, every match is ranked.
 """
 
 from __future__ import annotations
@@ -76,15 +77,20 @@ WHOLE_TITLE = 1.05
 # Figures of the whole index, re-read at most this often (seconds).
 STATS_TTL = 300.0
 # Top-k: when each needed term of a query is held by more than this many
-# entries, only the best CANDIDATES + 2 × (offset + limit) postings of each
-# term (by impact, per group of the order: documents and the like, records)
-# are scored, if that provably gives the same page (see _top_k).
+# entries, the matches of each group of the order (documents and the like,
+# then records) are read best first, up to BAND_READ + offset + limit of them,
+# and only the best are ranked in full, if that provably gives the same page
+# (see _top_k).
 TOP_K_MIN_DF = 1000
-CANDIDATES = 100
-DEEPER = 10  # then this many times as deep, before scoring every match
+BAND_READ = 2000
+CANDIDATES = 40  # ranked in full beyond offset + limit, at first
 # The total of a top-k page is counted up to this many (search.engines.AtLeast):
 # paging stops at 1,000 results anyway (search.service.MAX_OFFSET).
 COUNT_CAP = 1_000
+# The most an entry's rank exceeds its score (before the kind and status
+# multipliers, which are at most 1): a form named whole, a document lifted by
+# its form. Only an entry holding every term in its heading is either.
+MOST = WHOLE_TITLE * FAMILY_LIFT
 _MAX_CHAR = "\U0010ffff"
 
 
@@ -202,34 +208,35 @@ def _holds(slot: Slot) -> Exists:
     )
 
 
-def _best(slot: Slot, slots, band: int, where: Q, depth: int):
-    """Entries among the best postings of ``slot``'s term in ``band`` that
-    ``where`` allows and that hold every term of ``slots``, and the impact of
-    the last posting read (None when the term's postings in the band were all
-    read): an entry left out has at most that impact for the term.
+def _band_best(slots: list[Slot], idf, band: int, limit: int):
+    """The entries of ``band`` holding every (exact) term of ``slots``, best
+    score first (then by id), at most ``limit`` of them: [(entry_id, score)].
 
-    SQLite walks the impact index in order, checking each posting, until
-    ``depth`` entries qualify. PostgreSQL's planner would rather join the
-    whole lists: there the ``depth`` best postings are read from the index
-    alone, then checked."""
-    postings = SearchPosting.objects.filter(term=slot.term, band=band)
-    others = [_holds(other) for other in slots if other != slot]
-    if connection.vendor == "sqlite":
-        walk = postings.filter(prefixed(where))
-        for condition in others:
-            walk = walk.filter(condition)
-        best = list(walk.order_by("-impact").values_list("entry_id", "impact")[:depth])
-        last = best[-1][1] if len(best) == depth else None
-        return [entry_id for entry_id, _impact in best], last
-    ranked = postings.order_by("-impact")
-    found = list(ranked.values_list("impact", flat=True)[depth - 1 : depth])
-    checked = postings.filter(entry_id__in=ranked.values("entry_id")[:depth]).filter(
-        prefixed(where)
+    One pass over the terms' postings in the band, read from the impact index
+    alone (no entry row): whom the caller allows is checked on these few."""
+    postings = SearchPosting.objects.filter(band=band)
+    if len(slots) == 1:  # the index's own order
+        (slot,) = slots
+        best = postings.filter(term=slot.term).order_by("-impact", "entry_id")
+        return [
+            (entry_id, idf[slot] * impact)
+            for entry_id, impact in best.values_list("entry_id", "impact")[:limit]
+        ]
+    weight = Case(
+        *[When(term=s.term, then=Value(idf[s])) for s in slots],
+        default=Value(0.0),
+        output_field=FloatField(),
     )
-    for condition in others:
-        checked = checked.filter(condition)
-    return list(checked.values_list("entry_id", flat=True)), (
-        found[0] if found else None
+    return list(
+        postings.filter(term__in=[s.term for s in slots])
+        .values("entry_id")
+        .annotate(
+            score=Sum(weight * F("impact"), output_field=FloatField()),
+            hits=Count("term"),
+        )
+        .filter(hits=len(slots))
+        .order_by("-score", "entry_id")
+        .values_list("entry_id", "score")[:limit]
     )
 
 
@@ -487,58 +494,98 @@ class DatabaseEngine:
 
     def _top_k(self, query: ParsedQuery, where: Q, *, offset: int, limit: int):
         """The page of a query whose every term is needed and common, from the
-        best postings of each term alone; None when that page could differ
-        from the one of all matches (the caller then scores them all).
+        best matches alone; None when that page could differ from the one of
+        all matches (the caller then ranks them all).
 
-        The threshold algorithm: within each group of the order (documents,
-        forms, clauses… then records), the ``depth`` postings of each term
-        with the highest impact are read from the index. An entry left out
-        lacks a term, or scores at most the sum over the terms of idf × the
-        last impact read: if the last entry of the page ranks above that
-        (with the largest multipliers of the ranking), no entry left out can
-        enter the page."""
+        The groups of the order (documents, forms, clauses… then records) come
+        one after the other. In each, the matches are read best score first
+        (:func:`_band_best`), and those ``where`` allows are kept. The page
+        ends in the first group that fills it; there, only the best few are
+        ranked in full. A match left out scores at most as much as the last
+        one taken, and ranks at most :data:`MOST` times its score: when the
+        last entry of the page ranks above that, none can enter it."""
         slots = query.slots
         if not slots or any(s.prefix for s in slots):
             return None
         df = _document_frequencies([s.term for s in slots])
         if min(df.values()) <= TOP_K_MIN_DF:
-            return None  # the rarest term's entries are few: score them all
+            return None  # the rarest term's entries are few: rank them all
         idf = _idf(slots)
-        first = CANDIDATES + 2 * (offset + limit)
-        for depth in (first, first * DEEPER):
-            found = self._top_k_at(query, where, idf, depth, offset, limit)
-            if found is not None:
-                return found
-        return None
-
-    def _top_k_at(self, query, where, idf, depth, offset, limit):
-        slots = query.slots
         wanted = offset + limit
-        candidates: set[int] = set()
-        bounds: dict[int, tuple[float, float] | None] = {}
-        skipped = False
+        read = BAND_READ + wanted
+        cap = max(COUNT_CAP, wanted)
+        ahead: list[int] = []  # every allowed match of the groups before
         for group in (scoring.NUMBERED, scoring.OTHERS):
-            if len(candidates) >= wanted:
-                # Every candidate holds every term and is allowed: the page is
-                # made of the bands read so far, which come first.
-                skipped = True
-                break
-            bound: float | None = 0.0
-            titled = True  # whether an entry left out may hold every term in its title
-            for slot in slots:
-                found, last = _best(slot, slots, group, where, depth)
-                candidates.update(found)
-                if last is None:
-                    bound = None  # every entry of the band that could is read
-                elif bound is not None:
-                    bound += idf[slot] * last
-                    titled = titled and last >= HEAD_WEIGHT
-            # Only an entry holding the query in its title is raised by
-            # WHOLE_TITLE or raises its document (FAMILY_LIFT); a term in the
-            # heading alone weighs HEAD_WEIGHT.
-            most = WHOLE_TITLE * FAMILY_LIFT if titled else 1.0
-            bounds[group] = None if bound is None else (bound, most)
-        # The documents that forms among them may lift (FAMILY_LIFT).
+            best = _band_best(slots, idf, group, read)
+            allowed = set()
+            if best:
+                allowed = set(
+                    SearchEntry.objects.filter(where)
+                    .filter(pk__in=_id_list({entry_id for entry_id, _s in best}))
+                    .values_list("pk", flat=True)
+                )
+            ranked = [(entry_id, s) for entry_id, s in best if entry_id in allowed]
+            # Whether every match of the group was read (None), or the most
+            # one left out may score.
+            unread = None if len(best) < read else best[-1][1]
+            if len(ahead) + len(ranked) < wanted:
+                if unread is not None:
+                    return None  # (hardly: the page ends among the unread)
+                ahead += [entry_id for entry_id, _s in ranked]
+                continue
+            rows = self._cut(query, where, idf, ahead, ranked, unread, wanted)
+            if rows is None:
+                return None
+            hits = [
+                Hit(int(r[0]), float(r[1] or 0.0), int(r[2])) for r in rows[offset:]
+            ]
+            matches = len(ahead) + len(ranked)
+            if matches > cap:
+                total = AtLeast(cap)
+            elif unread is None and group == scoring.OTHERS:
+                total = matches
+            else:
+                total = self._count(query, where, cap=cap)
+            return hits, total
+        # Fewer matches than the page holds: all of them.
+        rows = self._ranked(query, where, ahead, wanted)
+        hits = [Hit(int(r[0]), float(r[1] or 0.0), int(r[2])) for r in rows[offset:]]
+        return hits, len(ahead)
+
+    def _cut(self, query, where, idf, ahead, ranked, unread, wanted):
+        """The first ``wanted`` rows of the order, or None if they may hold an
+        entry scoring at most ``unread`` (not read): ``ahead`` come first,
+        then the page ends among ``ranked`` ((entry_id, score), best first)."""
+        # Only an entry holding every term in its heading (impact ≥ HEAD_WEIGHT
+        # each) may rank above its score (MOST).
+        titled = HEAD_WEIGHT * sum(idf.values()) - 1e-6
+
+        def most(score: float) -> float:
+            return score * (MOST if score >= titled else 1.0) + 1e-8
+
+        taken = min(len(ranked), wanted - len(ahead) + CANDIDATES)
+        while True:
+            ids = ahead + [entry_id for entry_id, _s in ranked[:taken]]
+            rows = self._ranked(query, where, ids, wanted)
+            if len(rows) < wanted:
+                return None  # (the index changed meanwhile)
+            last = float(rows[-1][1] or 0.0)
+            # (ranks are rounded to 9 decimals: the margin in most())
+            if unread is not None and most(unread) >= last:
+                return None
+            enough = taken
+            while enough < len(ranked) and most(ranked[enough][1]) >= last:
+                enough += 1
+            if enough == taken:
+                return rows
+            # The entries that could still enter: the page's last entry can
+            # only rise with them, so one more pass settles it.
+            taken = enough
+
+    def _ranked(self, query, where, ids: list[int], wanted: int) -> list:
+        """The first ``wanted`` rows of the order among the entries ``ids``
+        and the documents their forms may lift (FAMILY_LIFT)."""
+        candidates = set(ids)
         parents = SearchEntry.objects.filter(
             pk__in=_id_list(candidates), kind="form", parent_id__isnull=False
         ).values_list("parent_id", flat=True)
@@ -549,26 +596,8 @@ class DatabaseEngine:
         )
         grouped = self._grouped(query, where, only=candidates)
         if grouped is None:
-            return None
-        rows = self._rows(grouped, query, limit=wanted, offset=0)
-        complete = not skipped and all(bound is None for bound in bounds.values())
-        if len(rows) < wanted:
-            if not complete:
-                return None
-        else:
-            last_rank, last_group = float(rows[-1][1] or 0.0), int(rows[-1][4])
-            for group, bound in bounds.items():
-                if bound is None or group > last_group:
-                    continue
-                # (the margin: ranks are rounded to 9 decimals)
-                if group < last_group or last_rank <= bound[0] * bound[1] + 1e-8:
-                    return None
-        hits = [Hit(int(r[0]), float(r[1] or 0.0), int(r[2])) for r in rows[offset:]]
-        if complete:
-            total = int(rows[0][3]) if rows else 0
-        else:
-            total = self._count(query, where, cap=max(COUNT_CAP, wanted))
-        return hits, total
+            return []
+        return self._rows(grouped, query, limit=wanted, offset=0)
 
     def _count(self, query: ParsedQuery, where: Q, cap: int = COUNT_CAP) -> int:
         """Entries holding every (exact) term of ``query`` that ``where`` allows,

@@ -1,5 +1,6 @@
-"""The embedded engine's top-k path (the threshold algorithm over the impact
-index) gives exactly the page and total of scoring every match. The index is
+"""The embedded engine's top-k path (the best matches of each group of the
+order, read from the impact index, and only the best of those ranked in full)
+gives exactly the page and total of ranking every match. The index is
 written directly (search.index.write); the thresholds are lowered so that the
 path runs on a few dozen entries. SQLite and PostgreSQL alike."""
 
@@ -87,11 +88,11 @@ def entries():
     forget_stats()
 
 
-def answer(query, where, offset, limit, *, top_k: bool, monkeypatch):
+def answer(query, where, offset, limit, *, top_k: bool, monkeypatch, band_read=2):
     with monkeypatch.context() as m:
         m.setattr(database, "TOP_K_MIN_DF", 0 if top_k else 10**9)
         m.setattr(database, "CANDIDATES", 1)
-        m.setattr(database, "DEEPER", 3)
+        m.setattr(database, "BAND_READ", band_read)
         hits, total = DatabaseEngine().search(
             query=parse_query(query), where=where, offset=offset, limit=limit
         )
@@ -119,21 +120,26 @@ WHERES = [
 
 def test_the_same_page_and_total_as_scoring_every_match(entries, monkeypatch):
     accepted = []
-    real = DatabaseEngine._top_k_at
+    real = DatabaseEngine._top_k
 
     def spy(self, *args, **kwargs):
         found = real(self, *args, **kwargs)
         accepted.append(found is not None)
         return found
 
-    monkeypatch.setattr(DatabaseEngine, "_top_k_at", spy)
+    monkeypatch.setattr(DatabaseEngine, "_top_k", spy)
     for query in QUERIES:
         for where in WHERES:
             for offset, limit in ((0, 1), (0, 3), (0, 10), (4, 5), (200, 20)):
                 args = (query, where, offset, limit)
                 expected = answer(*args, top_k=False, monkeypatch=monkeypatch)
-                found = answer(*args, top_k=True, monkeypatch=monkeypatch)
-                assert found == expected, args
+                # Groups read in part (only the 2 best matches and the page),
+                # and read whole.
+                for band_read in (2, 1000):
+                    found = answer(
+                        *args, top_k=True, monkeypatch=monkeypatch, band_read=band_read
+                    )
+                    assert found == expected, (*args, band_read)
     # The path answered many of them itself, and gave up on others.
     assert accepted.count(True) >= 20
     assert accepted.count(False) >= 5
@@ -141,9 +147,7 @@ def test_the_same_page_and_total_as_scoring_every_match(entries, monkeypatch):
 
 def test_prefixes_and_rare_terms_take_the_full_path(entries, monkeypatch):
     calls = []
-    monkeypatch.setattr(
-        DatabaseEngine, "_top_k_at", lambda *a, **k: calls.append(a) or None
-    )
+    monkeypatch.setattr(database, "_band_best", lambda *a, **k: calls.append(a) or [])
     engine = DatabaseEngine()
     engine.search(query=parse_query("B0"), where=Q())  # a prefix
     assert not calls
