@@ -426,11 +426,11 @@ def _search(user, q, *, filters, offset, per_page, facets, suggest) -> SearchRes
     result.total_exact = not isinstance(total, AtLeast)
     result.total = total - (len(hits) - len(entries))
     result.results = _results(entries, parsed)
-    for name in facets:
-        result.facets[name] = engine.facets(
+    if facets:
+        result.facets = engine.facets(
             query=searched,
             where=where,
-            field=name,
+            fields=tuple(facets),
             match_all=result.match_all,
             min_parts=min_parts,
         )

@@ -16,6 +16,16 @@ class AtLeast(int):
     results, and counting them all is most of the cost of a common word."""
 
 
+def tallied(fields: tuple[str, ...], rows) -> dict[str, dict]:
+    """The facets ``{field: {value: count}}`` of rows (value of each of
+    ``fields``…, count), counted by every combination of values."""
+    out: dict[str, dict] = {name: {} for name in fields}
+    for *values, count in rows:
+        for name, value in zip(fields, values, strict=True):
+            out[name][value] = out[name].get(value, 0) + count
+    return out
+
+
 WAGTAIL_ENGINES = ("elasticsearch", "opensearch")
 
 

@@ -53,7 +53,7 @@ from .. import scoring
 from ..analysis import ParsedQuery, Slot
 from ..models import SearchEntry, SearchPosting
 from ..scoring import HEAD_WEIGHT
-from . import AtLeast
+from . import AtLeast, tallied
 
 # Multipliers of the score by kind and status: a document before a record of
 # the same relevance, a current issue before a superseded one.
@@ -616,28 +616,33 @@ class DatabaseEngine:
         *,
         query: ParsedQuery,
         where: Q,
-        field: str,
+        fields: tuple[str, ...],
         match_all: bool = True,
         min_parts: int | None = None,
-    ) -> dict:
-        """How many matching entries have each value of ``field``."""
-        grouped = self._grouped(query, where, match_all, min_parts)
+    ) -> dict[str, dict]:
+        """For each of ``fields``, how many matching entries have each value:
+        ``{field: {value: count}}``, from one statement."""
+        out: dict[str, dict] = {name: {} for name in fields}
+        grouped = self._grouped(query, where, match_all, min_parts) if fields else None
         if grouped is None:
-            return {}
+            return out
         try:
             inner, params = grouped.values("entry_id").query.sql_with_params()
         except EmptyResultSet:
-            return {}
+            return out
         qn = connection.ops.quote_name
         table = qn(SearchEntry._meta.db_table)
-        column = qn(SearchEntry._meta.get_field(field).column)
+        columns = ", ".join(
+            f"e.{qn(SearchEntry._meta.get_field(name).column)}" for name in fields
+        )
         sql = (
-            f"SELECT e.{column}, COUNT(*) FROM ({inner}) t"
-            f" INNER JOIN {table} e ON e.id = t.entry_id GROUP BY e.{column}"
+            f"SELECT {columns}, COUNT(*) FROM ({inner}) t"
+            f" INNER JOIN {table} e ON e.id = t.entry_id GROUP BY {columns}"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return {value: count for value, count in cursor.fetchall()}
+            rows = cursor.fetchall()
+        return tallied(fields, rows)
 
 
 __all__ = ["DatabaseEngine", "Hit"]

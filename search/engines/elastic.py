@@ -47,7 +47,7 @@ from wagtail.search.query import And, Or, Phrase, PlainText
 
 from ..analysis import ParsedQuery, QueryPart, is_han
 from ..models import SearchEntry
-from . import AtLeast
+from . import AtLeast, tallied
 from .database import DatabaseEngine, Hit
 
 logger = logging.getLogger(__name__)
@@ -416,31 +416,31 @@ class WagtailBackendEngine:
         *,
         query: ParsedQuery,
         where: Q,
-        field: str,
+        fields: tuple[str, ...],
         match_all: bool = True,
         min_parts: int | None = None,
-    ) -> dict:
-        """How many permitted matches (of those fetched) have each value of
-        ``field``."""
+    ) -> dict[str, dict]:
+        """For each of ``fields``, how many permitted matches (of those
+        fetched) have each value."""
         found = self._permitted(query, where, None, match_all)
         if found is None:
             return DatabaseEngine().facets(
                 query=query,
                 where=where,
-                field=field,
+                fields=fields,
                 match_all=match_all,
                 min_parts=min_parts,
             )
-        if not found:
-            return {}
-        attname = SearchEntry._meta.get_field(field).attname
+        if not found or not fields:
+            return {name: {} for name in fields}
+        attnames = [SearchEntry._meta.get_field(name).attname for name in fields]
         rows = (
             SearchEntry.objects.filter(pk__in=[pk for pk, _score in found])
-            .values_list(attname)
+            .values_list(*attnames)
             .annotate(n=Count("pk"))
             .order_by()
         )
-        return {value: n for value, n in rows}
+        return tallied(fields, rows)
 
 
 # --- Rebuilding the backend's index (manage.py reindex) ---------------------------

@@ -170,3 +170,23 @@ def test_a_large_total_is_counted_up_to_the_cap(entries, monkeypatch):
     monkeypatch.setattr(database, "COUNT_CAP", 10_000)
     hits, total = DatabaseEngine().search(query=query, where=Q(), limit=2)
     assert total == full[1] and not isinstance(total, AtLeast)
+
+
+def test_facets_of_several_fields_in_one_statement(entries, django_assert_num_queries):
+    from search.models import SearchEntry
+
+    engine = DatabaseEngine()
+    query = parse_query("记录")
+    where = Q(current=True)
+    ids = [h.entry_id for h in engine.search(query=query, where=where, limit=500)[0]]
+    matched = SearchEntry.objects.filter(pk__in=ids)
+    with django_assert_num_queries(1):  # (document frequencies are kept)
+        facets = engine.facets(query=query, where=where, fields=("kind", "tier"))
+    assert facets["kind"] == {
+        kind: matched.filter(kind=kind).count()
+        for kind in set(matched.values_list("kind", flat=True))
+    }
+    assert sum(facets["tier"].values()) == len(ids)
+    assert engine.facets(query=query, where=Q(pk__in=[]), fields=("kind",)) == {
+        "kind": {}
+    }
