@@ -208,13 +208,17 @@ def _holds(slot: Slot) -> Exists:
     )
 
 
-def _band_best(slots: list[Slot], idf, band: int, limit: int):
+def _band_best(slots: list[Slot], idf, band: int, limit: int, where: Q | None = None):
     """The entries of ``band`` holding every (exact) term of ``slots``, best
     score first (then by id), at most ``limit`` of them: [(entry_id, score)].
 
     One pass over the terms' postings in the band, read from the impact index
-    alone (no entry row): whom the caller allows is checked on these few."""
+    alone (no entry row): whom the caller allows is checked on these few
+    after. With ``where``, only the entries it allows are read (through their
+    rows: when it allows few of the best)."""
     postings = SearchPosting.objects.filter(band=band)
+    if where is not None:
+        postings = postings.filter(prefixed(where))
     if len(slots) == 1:  # the index's own order
         (slot,) = slots
         best = postings.filter(term=slot.term).order_by("-impact", "entry_id")
@@ -528,9 +532,12 @@ class DatabaseEngine:
             # Whether every match of the group was read (None), or the most
             # one left out may score.
             unread = None if len(best) < read else best[-1][1]
-            if len(ahead) + len(ranked) < wanted:
-                if unread is not None:
-                    return None  # (hardly: the page ends among the unread)
+            if len(ahead) + len(ranked) < wanted and unread is not None:
+                # ``where`` allows few of the best (a filter on the kind, say):
+                # the group again, only what it allows.
+                best = ranked = _band_best(slots, idf, group, read, where)
+                unread = None if len(best) < read else best[-1][1]
+            if len(ahead) + len(ranked) < wanted:  # (every match was read)
                 ahead += [entry_id for entry_id, _s in ranked]
                 continue
             rows = self._cut(query, where, idf, ahead, ranked, unread, wanted)
