@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compliance.models import NonconformityGrade
 from documents.models import DocumentPage
+from documents.permissions import RESTRICTED_DOCUMENT, restricted_ids
 
 from .lifecycle import ItemResult
 from .models import Audit, ChecklistItem
@@ -78,15 +79,22 @@ class FindingForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, item: ChecklistItem, **kwargs):
+    def __init__(self, *args, item: ChecklistItem, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.item = item
         self.fields["grade"].queryset = NonconformityGrade.objects.filter(
             is_active=True,
             is_nonconformity=item.result == ItemResult.NONCONFORMING,
         ).order_by("sort_order", "code")
+        snapshot = [d for d in item.documents if d.get("id")]
+        # A restricted document the writer may not open can be named, not shown.
+        hidden = restricted_ids(user, [d["id"] for d in snapshot])
         self.fields["documents"].choices = [
-            (str(d["id"]), document_label(d)) for d in item.documents if d.get("id")
+            (
+                str(d["id"]),
+                RESTRICTED_DOCUMENT if d["id"] in hidden else document_label(d),
+            )
+            for d in snapshot
         ]
 
     def cleaned_documents(self):

@@ -18,6 +18,9 @@ The rules:
   audit of a clause covers its sub-clauses, and a clause with sub-clauses is
   audited when every sub-clause is (as of the oldest).
 * A clause excluded in the statement of applicability has no gaps.
+* Read for a ``reader``, a restricted document they may not open still
+  answers its clauses, but is listed without its number, title, note or link
+  (:func:`documents.permissions.restricted_ids`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from wagtail import hooks
 
 from documents.lifecycle import DocumentStatus
 from documents.models import Department, DocumentPage
+from documents.permissions import RESTRICTED_DOCUMENT, restricted_ids
 
 from .lifecycle import ResponsibilityLevel
 from .models import (
@@ -60,19 +64,28 @@ __all__ = [
 
 @dataclass
 class DocumentRef:
+    """A document answering a clause. A ``restricted`` one (the reader may not
+    open it) counts for the coverage but says only :data:`RESTRICTED_DOCUMENT`:
+    read ``number``, ``title``, ``note`` and ``url``, never ``document``'s own."""
+
     document: DocumentPage
     note: str
     inherited_from: str | None
     next_review_due: date | None
     overdue: bool
+    restricted: bool = False
 
     @property
     def number(self) -> str:
-        return self.document.number or ""
+        return "" if self.restricted else self.document.number or ""
 
     @property
     def title(self) -> str:
-        return self.document.title
+        return str(RESTRICTED_DOCUMENT) if self.restricted else self.document.title
+
+    @property
+    def url(self) -> str | None:
+        return None if self.restricted else self.document.get_permalink()
 
     @property
     def issue(self):
@@ -145,12 +158,14 @@ def clause_rows(
     today: date,
     all_documents: bool = False,
     clauses=None,
+    reader=None,
 ) -> list[ClauseRow]:
     """Every active clause of ``standard`` in order, with what answers it.
 
     Only documents under control are listed unless ``all_documents`` (drafts,
     obsolete documents too). ``clauses`` narrows the rows returned, not what
-    they inherit."""
+    they inherit. Rows shown to a user are read with ``reader=user``: the
+    restricted documents they may not open are marked ``restricted``."""
     everything = list(
         Clause.objects.active().filter(standard=standard).select_related("standard")
     )
@@ -185,6 +200,11 @@ def clause_rows(
             pk__in={link.document_id for link in links}
         ).for_listing()
     }
+    hidden = (
+        restricted_ids(reader, documents.values())
+        if reader is not None
+        else frozenset()
+    )
     own: dict[int, list[ClauseDocumentLink]] = defaultdict(list)
     for link in links:
         own[link.clause_id].append(link)
@@ -194,12 +214,15 @@ def clause_rows(
     def ref(link: ClauseDocumentLink, inherited_from: str | None) -> DocumentRef:
         page = documents[link.document_id]
         due = page.next_review_due
+        restricted = page.pk in hidden
         return DocumentRef(
             document=page,
-            note=link.note,
+            # The note says how the document meets the clause: its content.
+            note="" if restricted else link.note,
             inherited_from=inherited_from,
             next_review_due=due,
             overdue=due is not None and due < today,
+            restricted=restricted,
         )
 
     counts = dict(
@@ -216,7 +239,12 @@ def clause_rows(
     def walk(row: ClauseRow, inherited: list[DocumentRef], ancestor_audit):
         mine = [ref(link, None) for link in own.get(row.clause.pk, [])]
         seen = {d.document.pk for d in mine}
-        row.documents = mine + [d for d in inherited if d.document.pk not in seen]
+        # Restricted documents last: their place among the numbers would hint
+        # at their number.
+        row.documents = sorted(
+            mine + [d for d in inherited if d.document.pk not in seen],
+            key=lambda d: d.restricted,
+        )
         row.open_nonconformities = counts.get(row.clause.pk, 0)
         own_audit = audited.get(row.clause.pk)
         reached = max(filter(None, [own_audit, ancestor_audit]), default=None)
@@ -227,6 +255,7 @@ def clause_rows(
                 inherited_from=d.inherited_from or row.clause.ref_id,
                 next_review_due=d.next_review_due,
                 overdue=d.overdue,
+                restricted=d.restricted,
             )
             for d in row.documents
         ]

@@ -22,6 +22,7 @@ from wagtail.log_actions import log
 
 from documents.lifecycle import ChangeRequestStatus, ChangeSource
 from documents.models import ChangeRequest, Department, DocumentPage
+from documents.permissions import RESTRICTED_DOCUMENT, restricted_ids
 from documents.services import number_sequence_next
 from records import evidence as evidence_files
 from records.services import company_today
@@ -579,11 +580,19 @@ def nonconformity_close(
             raise ValidationError(_("Say why the finding is closed without action."))
     elif nonconformity.status != S.EFFECTIVE:
         raise ValidationError(_("Only an action verified as effective can be closed."))
-    pending = open_change_requests(nonconformity)
-    if pending.exists():
+    pending = list(open_change_requests(nonconformity).select_related("document"))
+    if pending:
+        hidden = restricted_ids(user, [r.document for r in pending])
         raise ValidationError(
             _("The document changes this action raised are not issued yet: %(ids)s.")
-            % {"ids": ", ".join(str(r.document.number) for r in pending)}
+            % {
+                "ids": ", ".join(
+                    str(RESTRICTED_DOCUMENT)
+                    if r.document_id in hidden
+                    else str(r.document.number)
+                    for r in pending
+                )
+            }
         )
     _move(nonconformity, S.CLOSED)
     nonconformity.closed_by = user

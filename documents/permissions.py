@@ -7,12 +7,13 @@ deletes them through any admin view.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy
 from wagtail.models import Page, PagePermissionTester
 from wagtail.permission_policies import ModelPermissionPolicy
 
@@ -130,6 +131,51 @@ def can_read_document(user, document) -> bool:
     if document.department_id == department.pk:
         return True
     return document.reader_departments.filter(pk=department.pk).exists()
+
+
+# What a page shows in place of the number and title of a restricted document
+# the reader may not open (see restricted_ids).
+RESTRICTED_DOCUMENT = gettext_lazy("Restricted document")
+
+
+def restricted_ids(user, documents: Iterable) -> frozenset[int]:
+    """The ids, among ``documents`` (pages or their ids), of the restricted
+    documents ``user`` may not read (:func:`can_read_document`).
+
+    A page that names other documents (a nonconformity, a clause, a checklist,
+    a record's form, a task) shows each of these as :data:`RESTRICTED_DOCUMENT`:
+    no number, no title, no link. One query of documents at most (besides the
+    user's roles); none when the pages given are all open."""
+    from .models import DocumentPage
+
+    ids = {
+        document if isinstance(document, int) else document.pk
+        for document in documents
+        if document is not None
+        and (isinstance(document, int) or getattr(document, "confidential", True))
+    }
+    if not ids:
+        return frozenset()
+    return frozenset(
+        DocumentPage.objects.filter(pk__in=ids)
+        .restricted_from(user)
+        .values_list("pk", flat=True)
+    )
+
+
+def restricted_numbers(user, numbers: Iterable[str | None]) -> frozenset[str]:
+    """Of the document ``numbers`` (where only the number was kept, as in a log
+    entry), those of the restricted documents ``user`` may not read."""
+    from .models import DocumentPage
+
+    numbers = {number for number in numbers if number}
+    if not numbers:
+        return frozenset()
+    return frozenset(
+        DocumentPage.objects.filter(number__in=numbers)
+        .restricted_from(user)
+        .values_list("number", flat=True)
+    )
 
 
 def can_see_history(user) -> bool:

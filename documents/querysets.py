@@ -70,13 +70,37 @@ class DocumentPageQuerySet(PageQuerySet):
         readable = models.Q(confidential=False)
         department = department_of(user)
         if department is not None:
-            through = self.model.reader_departments.through
-            readable |= models.Q(department=department) | models.Q(
-                pk__in=through.objects.filter(department=department).values(
-                    "documentpage_id"
-                )
-            )
+            readable |= self._readers(department)
         return queryset.filter(readable)
+
+    def restricted_from(self, user) -> DocumentPageQuerySet:
+        """The restricted documents (``confidential``) ``user`` may not open,
+        drafts included: a page that names documents shows these to ``user``
+        without their number and title (see
+        :func:`documents.permissions.restricted_ids`).
+
+        The rule of :meth:`visible_to` and
+        :func:`documents.permissions.can_read_document`."""
+        from .permissions import can_view_library, department_of, reads_restricted
+
+        restricted = self.filter(confidential=True)
+        if not can_view_library(user):
+            return restricted
+        if reads_restricted(user):
+            return self.none()
+        department = department_of(user)
+        if department is None:
+            return restricted
+        return restricted.exclude(self._readers(department))
+
+    def _readers(self, department) -> models.Q:
+        """Documents of ``department`` or naming it as a reader department."""
+        through = self.model.reader_departments.through
+        return models.Q(department=department) | models.Q(
+            pk__in=through.objects.filter(department=department).values(
+                "documentpage_id"
+            )
+        )
 
     def with_issues(self) -> DocumentPageQuerySet:
         """Prefetch issues newest first into ``prefetched_issues`` (one query)."""

@@ -136,12 +136,15 @@ def copies_in_hand(user, *, issue: DocumentIssue | None = None) -> list:
 
 
 def pending_acknowledgements(user, issues=None):
-    """Issues ``user`` is asked to confirm reading (签收), oldest request first."""
+    """Issues ``user`` is asked to confirm reading (签收), oldest request first;
+    never one of a restricted document they may not open (it cannot be read
+    and understood, nor named to them)."""
     acks = (
         Acknowledgement.objects.pending()
         .filter(
             user=user, issue__status__in=[IssueStatus.PENDING, IssueStatus.EFFECTIVE]
         )
+        .exclude(issue__document__in=DocumentPage.objects.restricted_from(user))
         .select_related("issue__document")
         .order_by("requested_at", "pk")
     )
@@ -158,6 +161,20 @@ def my_recalls(user):
         .select_related("copy__issue__document", "copy__holder", "copy__department")
         .order_by("due_date", "pk")
     )
+
+
+def hide_restricted(user, copies) -> list[ControlledCopy]:
+    """Mark the copies of restricted documents ``user`` may not open
+    (``copy.restricted``): the page names them as a restricted document, with
+    no link, download or password. Returns ``copies``."""
+    copies = list(copies)
+    hidden = permissions.restricted_ids(user, {c.issue.document for c in copies})
+    for copy in copies:
+        copy.restricted = copy.issue.document_id in hidden
+        if copy.restricted:
+            copy.download_url = None
+            copy.has_password = False
+    return copies
 
 
 def loss_reports_to_decide(user):
@@ -413,13 +430,17 @@ def my_tasks(request):
     recalls = list(my_recalls(user))
     for recall in recalls:
         recall.overdue = recall.is_overdue(today)
+    loss_reports = list(loss_reports_to_decide(user))
+    # Copies of a restricted document the user may not open stay listed (they
+    # hold them, and return them), but unnamed.
+    hide_restricted(user, [r.copy for r in recalls + loss_reports])
     context = {
         "today": today,
         "approvals": my_approvals(user),
         "acknowledgements": list(pending_acknowledgements(user)),
-        "copies": copies_in_hand(user),
+        "copies": hide_restricted(user, copies_in_hand(user)),
         "recalls": recalls,
-        "loss_reports": list(loss_reports_to_decide(user)),
+        "loss_reports": loss_reports,
         "withdrawals": list(withdrawals_to_decide(user)),
         "is_controller": distribution.is_document_controller(user),
     }

@@ -22,6 +22,7 @@ from compliance.api.serializers import (
     UserRefSerializer,
     user_ref,
 )
+from documents.permissions import restricted_ids
 
 from .. import permissions
 from ..lifecycle import AuditStatus
@@ -328,6 +329,13 @@ class ItemDocumentSerializer(serializers.Serializer):
 
     number = serializers.CharField()
     title = serializers.CharField()
+    restricted = serializers.BooleanField(
+        default=False,
+        help_text=(
+            "A restricted document you may not open: its number, title and "
+            "issue are left empty."
+        ),
+    )
     issue = serializers.CharField(help_text="The label of the issue then in force.")
     tier = serializers.IntegerField(allow_null=True, required=False)
     inherited_from = serializers.CharField(
@@ -377,7 +385,7 @@ class ChecklistItemSerializer(AnswerSerializer):
     department = serializers.CharField(source="department.name")
     question = serializers.CharField()
     responsible = ResponsibleSerializer(many=True)
-    documents = ItemDocumentSerializer(many=True)
+    documents = serializers.SerializerMethodField()
     auditor = UserRefField()
     result = serializers.CharField(
         help_text=(
@@ -398,6 +406,26 @@ class ChecklistItemSerializer(AnswerSerializer):
         source="nonconformity", allow_null=True, help_text="The finding raised."
     )
     url = serializers.SerializerMethodField(help_text="This item in the API.")
+
+    @extend_schema_field(ItemDocumentSerializer(many=True))
+    def get_documents(self, item) -> list[dict]:
+        """The snapshot, less the number and title of the restricted documents
+        the user may not open (the context's ``restricted`` ids, when the view
+        read them for a whole checklist)."""
+        snapshot = [d for d in item.documents if isinstance(d, dict)]
+        hidden = self.context.get("restricted")
+        if hidden is None:
+            request = self.context.get("request")
+            hidden = restricted_ids(
+                getattr(request, "user", None), [d.get("id") for d in snapshot]
+            )
+        shown = [
+            {"number": "", "title": "", "issue": "", "restricted": True}
+            if d.get("id") in hidden
+            else d
+            for d in snapshot
+        ]
+        return ItemDocumentSerializer(shown, many=True).data
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, item) -> str | None:

@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 from compliance.api.serializers import absolute, clause_named
 from compliance.api.views import query_params
 from documents.api_lifecycle import LifecycleErrorsMixin
+from documents.permissions import restricted_ids
 from records.models import Record
 from records.permissions import visible_records_filter
 
@@ -526,7 +527,12 @@ class ChecklistView(AuditErrorsMixin, APIView):
             "answered": sum(1 for item in items if item.answered),
             "items": items,
         }
-        context = {"request": request, "number": audit.number}
+        ids = {d.get("id") for i in items for d in i.documents if isinstance(d, dict)}
+        context = {
+            "request": request,
+            "number": audit.number,
+            "restricted": restricted_ids(request.user, ids - {None}),
+        }
         return Response(ChecklistSerializer(checklist, context=context).data)
 
     @extend_schema(

@@ -31,6 +31,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from compliance.lifecycle import NonconformityStatus
 from compliance.models import NonconformityGrade
 from documents.models import DocumentPage
+from documents.permissions import restricted_ids
 from records.views.common import attachment_response, error_text, login_required_for
 
 from .. import independence, permissions, services
@@ -143,6 +144,19 @@ def _document_urls(items) -> dict[int, str]:
     return urls
 
 
+def _documents_shown(item, urls: dict[int, str], restricted) -> list[dict]:
+    """The item's snapshot of documents as the reader may see them: a
+    restricted document they may not open is listed last as ``restricted``,
+    without its number, title or issue."""
+    shown = [
+        {"restricted": True}
+        if d.get("id") in restricted
+        else {**d, "url": urls.get(d.get("id"), "")}
+        for d in item.documents
+    ]
+    return sorted(shown, key=lambda d: d.get("restricted", False))
+
+
 # --- The page -----------------------------------------------------------------------
 
 
@@ -229,6 +243,9 @@ def checklist_context(request, audit: Audit, *, rejected=None) -> dict[str, Any]
     )
     items.sort(key=lambda i: (i.clause.sort_key, i.position, i.pk))
     urls = _document_urls(items)
+    restricted = restricted_ids(
+        user, {d["id"] for i in items for d in i.documents if d.get("id")}
+    )
     rejected = rejected or {}
     rows = []
     answered = 0
@@ -257,9 +274,7 @@ def checklist_context(request, audit: Audit, *, rejected=None) -> dict[str, Any]
                 "hidden": hidden,
                 "mine": mine,
                 "responsible": item.responsible,
-                "documents": [
-                    {**d, "url": urls.get(d.get("id"), "")} for d in item.documents
-                ],
+                "documents": _documents_shown(item, urls, restricted),
                 "can_edit_question": can_prepare and not item.answered,
                 "can_answer": in_progress and independent,
                 "result_locked": finding is not None,
@@ -659,7 +674,7 @@ def finding_new(request, number, item_id):
         return redirect(back)
     status = 200
     if request.method == "POST":
-        form = FindingForm(request.POST, item=item)
+        form = FindingForm(request.POST, item=item, user=user)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -698,6 +713,7 @@ def finding_new(request, number, item_id):
     else:
         form = FindingForm(
             item=item,
+            user=user,
             initial={
                 "title": default_title(item),
                 "facts": item.evidence,

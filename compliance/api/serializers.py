@@ -112,17 +112,36 @@ class AnswerSerializer(serializers.Serializer):
         return absolute(self.context.get("request"), url)
 
 
+RESTRICTED_HELP = (
+    "A restricted document you may not open: its number, title and url are left empty."
+)
+
+
 class DocumentLinkSerializer(AnswerSerializer):
-    number = serializers.CharField()
+    """A document named by a nonconformity; the context's ``restricted`` holds
+    the ids of those the user may not open."""
+
+    number = serializers.SerializerMethodField()
     title = serializers.SerializerMethodField(help_text="The title as issued.")
     url = serializers.SerializerMethodField(help_text="The document's page.")
+    restricted = serializers.SerializerMethodField(help_text=RESTRICTED_HELP)
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_restricted(self, page) -> bool:
+        return page.pk in self.context.get("restricted", ())
+
+    @extend_schema_field(serializers.CharField())
+    def get_number(self, page) -> str:
+        return "" if self.get_restricted(page) else page.number or ""
 
     @extend_schema_field(serializers.CharField())
     def get_title(self, page) -> str:
-        return document_title(page)
+        return "" if self.get_restricted(page) else document_title(page)
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_url(self, page) -> str | None:
+        if self.get_restricted(page):
+            return None
         return self._url(page.get_permalink())
 
 
@@ -160,14 +179,20 @@ class ClauseDocumentSerializer(AnswerSerializer):
         help_text="The parent clause the document is linked to, if not this one.",
     )
     url = serializers.SerializerMethodField(help_text="The document's page.")
+    restricted = serializers.BooleanField(
+        help_text=(
+            "A restricted document you may not open: it answers the clause, "
+            "but its number, title, note and url are left empty."
+        )
+    )
 
     @extend_schema_field(serializers.CharField())
     def get_title(self, ref) -> str:
-        return document_title(ref.document)
+        return "" if ref.restricted else document_title(ref.document)
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_url(self, ref) -> str | None:
-        return self._url(ref.document.get_permalink())
+        return self._url(ref.url)
 
 
 class ClauseDepartmentSerializer(serializers.Serializer):
@@ -451,10 +476,19 @@ class VerificationSerializer(serializers.Serializer):
 
 class NonconformityChangeRequestSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    document = serializers.CharField(source="document.number")
+    document = serializers.SerializerMethodField(help_text="The document's number.")
+    restricted = serializers.SerializerMethodField(help_text=RESTRICTED_HELP)
     status = serializers.CharField()
     reason = serializers.CharField()
     requested_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_restricted(self, request) -> bool:
+        return request.document_id in self.context.get("restricted", ())
+
+    @extend_schema_field(serializers.CharField())
+    def get_document(self, request) -> str:
+        return "" if self.get_restricted(request) else request.document.number or ""
 
 
 class HistoryEntrySerializer(serializers.Serializer):
@@ -468,7 +502,17 @@ class HistoryEntrySerializer(serializers.Serializer):
     )
     user = UserRefField()
     timestamp = serializers.DateTimeField()
-    data = serializers.JSONField()
+    data = serializers.JSONField(
+        help_text="What the step recorded; a restricted document you may not "
+        "open has an empty number."
+    )
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        logged = data.get("data") or {}
+        if logged.get("document") in self.context.get("restricted_numbers", ()):
+            data["data"] = {**logged, "document": ""}
+        return data
 
 
 class NonconformityDetailSerializer(NonconformitySerializer):
@@ -503,11 +547,15 @@ class NonconformityDetailSerializer(NonconformitySerializer):
     @extend_schema_field(NonconformityChangeRequestSerializer(many=True))
     def get_change_requests(self, nc) -> list[dict]:
         requests = self.context["change_requests"]
-        return NonconformityChangeRequestSerializer(requests, many=True).data
+        return NonconformityChangeRequestSerializer(
+            requests, many=True, context=self.context
+        ).data
 
     @extend_schema_field(HistoryEntrySerializer(many=True))
     def get_history(self, nc) -> list[dict]:
-        return HistoryEntrySerializer(self.context["history"], many=True).data
+        return HistoryEntrySerializer(
+            self.context["history"], many=True, context=self.context
+        ).data
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_actions(self, nc) -> list[str]:

@@ -28,6 +28,7 @@ from wagtail.models import ModelLogEntry
 
 from documents.api_lifecycle import LifecycleErrorsMixin
 from documents.models import ChangeRequest, DocumentPage
+from documents.permissions import restricted_ids, restricted_numbers
 
 from .. import coverage, permissions
 from .. import nonconformities as nc_services
@@ -199,6 +200,7 @@ class ClauseListView(ComplianceErrorsMixin, APIView):
             today=today(),
             all_documents=data["all_documents"]
             and permissions.can_manage_catalogue(request.user),
+            reader=request.user,
         )
         parents = {
             child.clause.pk: row.clause.ref_id for row in rows for child in row.children
@@ -249,6 +251,7 @@ class ClauseDetailView(ComplianceErrorsMixin, APIView):
             all_documents=data["all_documents"]
             and permissions.can_manage_catalogue(request.user),
             clauses=[clause],
+            reader=request.user,
         )
         processes = clause.processes.filter(is_active=True).select_related(
             "owner", "department"
@@ -277,22 +280,33 @@ class ClauseDetailView(ComplianceErrorsMixin, APIView):
 def nonconformity_detail(request, pk: int) -> dict[str, Any]:
     """Everything about the nonconformity ``pk``, as its detail answers it."""
     nc = nonconformity_loaded(pk)
-    history = (
+    history = list(
         ModelLogEntry.objects.for_instance(nc)
         .select_related("user")
         .order_by("timestamp", "id")
     )
-    change_requests = ChangeRequest.objects.filter(
-        source_type=ContentType.objects.get_for_model(Nonconformity),
-        source_id=nc.pk,
-    ).select_related("document")
+    change_requests = list(
+        ChangeRequest.objects.filter(
+            source_type=ContentType.objects.get_for_model(Nonconformity),
+            source_id=nc.pk,
+        )
+        .select_related("document")
+        .order_by("requested_at", "id")
+    )
+    user = request.user
+    named = [*nc.documents.all(), *(cr.document for cr in change_requests)]
     context = {
         "request": request,
         "today": today(),
         "number": nc.number,
         "history": history,
-        "change_requests": change_requests.order_by("requested_at", "id"),
-        "allowed_actions": permissions.allowed_actions(request.user, nc),
+        "change_requests": change_requests,
+        "allowed_actions": permissions.allowed_actions(user, nc),
+        # Restricted documents the user may not open are not named.
+        "restricted": restricted_ids(user, named),
+        "restricted_numbers": restricted_numbers(
+            user, [(entry.data or {}).get("document") for entry in history]
+        ),
     }
     return NonconformityDetailSerializer(nc, context=context).data
 

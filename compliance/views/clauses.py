@@ -125,7 +125,7 @@ def clause_list(request):
     clause, its documents, its open nonconformities and its gaps."""
     standards = _standards()
     standard = _standard_of(request, standards)
-    rows = coverage_rules.clause_rows(standard, today=_today())
+    rows = coverage_rules.clause_rows(standard, today=_today(), reader=request.user)
     return render(
         request,
         "compliance/clause_list.html",
@@ -162,7 +162,7 @@ def clause_detail(request, standard, ref_id):
     # Drafts and obsolete documents only for those who keep the catalogue.
     show_all = request.GET.get("all") == "1" and permissions.can_manage_catalogue(user)
     rows = coverage_rules.clause_rows(
-        clause.standard, today=_today(), all_documents=show_all
+        clause.standard, today=_today(), all_documents=show_all, reader=user
     )
     by_pk = {row.clause.pk: row for row in rows}
     row = by_pk[clause.pk]
@@ -178,7 +178,7 @@ def clause_detail(request, standard, ref_id):
         {
             ref.document.pk
             for ref in row.own_documents
-            if permissions.can_link_documents(user, ref.document)
+            if not ref.restricted and permissions.can_link_documents(user, ref.document)
         }
         if can_link
         else set()
@@ -475,7 +475,7 @@ def coverage(request):
     standards = _standards()
     standard = _standard_of(request, standards)
     today = _today()
-    rows = coverage_rules.clause_rows(standard, today=today)
+    rows = coverage_rules.clause_rows(standard, today=today, reader=request.user)
     if export == "xlsx":
         return exports.download(
             exports.coverage_xlsx(rows, standard=standard, today=today),

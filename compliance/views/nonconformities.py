@@ -37,6 +37,11 @@ from django.views.decorators.http import require_POST
 from wagtail.models import ModelLogEntry
 
 from documents.models import ChangeRequest
+from documents.permissions import (
+    RESTRICTED_DOCUMENT,
+    restricted_ids,
+    restricted_numbers,
+)
 from records import exports
 from records.views.common import attachment_response, error_text, login_required_for
 
@@ -267,7 +272,9 @@ HISTORY_FIELDS = (
 )
 
 
-def _history_value(key: str, value, grades: dict[str, str]) -> str:
+def _history_value(key: str, value, grades: dict[str, str], hidden=()) -> str:
+    if key == "document" and value in hidden:
+        return force_str(RESTRICTED_DOCUMENT)
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, list):
@@ -281,14 +288,16 @@ def _history_value(key: str, value, grades: dict[str, str]) -> str:
     return str(value)
 
 
-def history(nc: Nonconformity) -> list[dict[str, Any]]:
-    """Every logged step of ``nc``, oldest first: what, who, when, details."""
-    entries = (
+def history(nc: Nonconformity, user) -> list[dict[str, Any]]:
+    """Every logged step of ``nc``, oldest first: what, who, when, details. A
+    restricted document ``user`` may not open is not named."""
+    entries = list(
         ModelLogEntry.objects.for_instance(nc)
         .select_related("user")
         .order_by("timestamp", "id")
     )
     grades = dict(NonconformityGrade.objects.values_list("code", "name"))
+    hidden = restricted_numbers(user, [(e.data or {}).get("document") for e in entries])
     rows = []
     for entry in entries:
         data = entry.data or {}
@@ -301,7 +310,10 @@ def history(nc: Nonconformity) -> list[dict[str, Any]]:
                 "timestamp": entry.timestamp,
                 "status": (force_str(S(status).label) if status in S.values else ""),
                 "details": [
-                    {"label": label, "value": _history_value(key, data[key], grades)}
+                    {
+                        "label": label,
+                        "value": _history_value(key, data[key], grades, hidden),
+                    }
                     for key, label in HISTORY_FIELDS
                     if data.get(key) not in (None, "", [])
                 ],
@@ -310,9 +322,30 @@ def history(nc: Nonconformity) -> list[dict[str, Any]]:
     return rows
 
 
-def _change_requests(nc: Nonconformity) -> list[dict[str, Any]]:
+def named_documents(user, documents) -> list[dict[str, Any]]:
+    """``documents`` as ``user`` may see them named: number, title and page, or
+    only ``restricted`` (listed last) for a restricted one they may not open."""
+    documents = list(documents)
+    hidden = restricted_ids(user, documents)
+    return sorted(
+        (
+            {"restricted": True}
+            if document.pk in hidden
+            else {
+                "restricted": False,
+                "number": document.number,
+                "title": document.title,
+                "url": document.get_permalink(),
+            }
+            for document in documents
+        ),
+        key=lambda named: named["restricted"],
+    )
+
+
+def _change_requests(nc: Nonconformity, user) -> list[dict[str, Any]]:
     open_ids = set(nc_services.open_change_requests(nc).values_list("pk", flat=True))
-    requests = (
+    requests = list(
         ChangeRequest.objects.filter(
             source_type=ContentType.objects.get_for_model(Nonconformity),
             source_id=nc.pk,
@@ -320,10 +353,12 @@ def _change_requests(nc: Nonconformity) -> list[dict[str, Any]]:
         .select_related("document", "requested_by")
         .order_by("requested_at", "id")
     )
+    hidden = restricted_ids(user, [cr.document for cr in requests])
     return [
         {
             "request": cr,
-            "url": cr.document.get_permalink(),
+            "restricted": cr.document_id in hidden,
+            "url": None if cr.document_id in hidden else cr.document.get_permalink(),
             "open": cr.pk in open_ids,
             "requested_by": _name(cr.requested_by),
         }
@@ -397,7 +432,7 @@ def detail_context(request, nc: Nonconformity) -> dict[str, Any]:
     return {
         "nc": nc,
         "overdue": nc.is_overdue(today),
-        "documents": list(nc.documents.order_by("number_sort")),
+        "documents": named_documents(user, nc.documents.order_by("number_sort")),
         "current_plan": plans[0] if plans else None,
         "plans": plans,
         "extensions": list(
@@ -407,8 +442,8 @@ def detail_context(request, nc: Nonconformity) -> dict[str, Any]:
         ),
         "pending_extension": pending_extension,
         "implementations": _implementations(nc),
-        "change_requests": _change_requests(nc),
-        "history": history(nc),
+        "change_requests": _change_requests(nc, user),
+        "history": history(nc, user),
         "actions": actions,
         "forms": _forms_for(nc, actions),
         "max_upload_mb": settings.SHOUKONG_RECORD_MAX_UPLOAD_BYTES // (1024 * 1024),

@@ -18,7 +18,14 @@ from rest_framework.test import APIClient
 from wagtail.models import PageLogEntry
 
 from compliance.views import nc_forms
-from documents import access, library, services
+from documents import (
+    access,
+    distribution,
+    library,
+    permissions,
+    services,
+    views_lifecycle,
+)
 from documents.access import ALIASES_MAX_LENGTH
 from documents.models import (
     Department,
@@ -26,6 +33,7 @@ from documents.models import (
     DocumentPage,
     FormPage,
     ProcedurePage,
+    RecallTask,
 )
 
 pytestmark = pytest.mark.django_db
@@ -377,6 +385,82 @@ def test_nonconformity_forms_do_not_know_it(users, docs):
         docs["open"].pk,
         docs["secret"].pk,
     ]
+
+
+@pytest.mark.parametrize("username", (*READERS, *OTHERS, None))
+def test_pages_naming_documents_ask_the_same_rule(users, docs, username):
+    """What a page naming documents leaves unnamed (restricted_ids) is what
+    can_read_document refuses, among restricted documents."""
+    user = users.get(username)
+    pages = [docs["open"], docs["hidden_form"], docs["secret"], docs["child"]]
+    hidden = {
+        p.pk
+        for p in pages
+        if p.confidential and not permissions.can_read_document(user, p)
+    }
+    if username in ("controller", "mr", "gm", "auditor"):
+        assert hidden == set()
+    else:
+        assert docs["hidden_form"].pk in hidden
+    assert permissions.restricted_ids(user, pages) == hidden
+    assert permissions.restricted_ids(user, [p.pk for p in pages]) == hidden
+    assert permissions.restricted_numbers(user, [p.number for p in pages]) == {
+        p.number for p in pages if p.pk in hidden
+    }
+
+
+# --- My tasks ------------------------------------------------------------------------
+
+
+def my_tasks(user) -> str:
+    response = as_user(user).get(reverse("documents:my_tasks"))
+    assert response.status_code == 200
+    return text(response)
+
+
+def test_my_tasks_list_its_copies_unnamed_to_others(users, docs):
+    secret = docs["secret"]
+    page = my_tasks(users["staff"])
+    copies = page[page.index('data-testid="copies"') :].split("</section>")[0]
+    # Copy 02 is registered to staff: listed, but neither named nor offered.
+    assert "<strong>受控02</strong>" in copies
+    assert 'data-testid="copy-download"' not in copies
+    assert 'data-testid="restricted-document"' in copies
+    assert SECRET_TITLE not in page and secret.number not in page
+    assert f"/documents/{secret.number}/" not in page
+    # Nor is staff asked to confirm reading what they may not open.
+    assert SECRET_TITLE not in page[page.index('data-testid="acknowledgements"') :]
+    assert views_lifecycle.my_tasks_count(users["staff"]) == 0
+    # Once 技术部 may read it, the same copy is named.
+    restrict(users, secret, "市场部", "技术部")
+    page = my_tasks(users["staff"])
+    assert SECRET_TITLE in page and secret.number in page
+    assert 'data-testid="restricted-document"' not in page
+    assert views_lifecycle.my_tasks_count(users["staff"]) == 1
+
+
+def test_my_tasks_list_its_recalled_copies_unnamed_to_others(users, docs):
+    secret = docs["secret"]
+    secret.save_revision(user=users["controller"])
+    issue(users, secret)  # issue B: the copies of A are recalled
+    page = my_tasks(users["staff"])
+    recalls = page[page.index('data-testid="recalls"') :].split("</section>")[0]
+    assert 'data-testid="recall-row"' in recalls
+    assert 'data-testid="restricted-document"' in recalls
+    assert SECRET_TITLE not in page and secret.number not in page
+    # 技术部's copy reported lost: its head decides, without learning its name.
+    recall = RecallTask.objects.get(
+        copy__issue__document=secret, copy__department=department("技术部")
+    )
+    distribution.recall_report_loss(user=users["staff"], recall=recall, reason="遗失")
+    page = my_tasks(users["tech_manager"])
+    losses = page[page.index('data-testid="loss-reports"') :].split("</section>")[0]
+    assert 'data-testid="restricted-document"' in losses
+    assert SECRET_TITLE not in page and secret.number not in page
+    # A reader of it sees both named.
+    restrict(users, secret, "市场部", "技术部")
+    page = my_tasks(users["tech_manager"])
+    assert SECRET_TITLE in page and 'data-testid="restricted-document"' not in page
 
 
 # --- Document control sets the readers and the other names: the page --------------

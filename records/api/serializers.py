@@ -22,6 +22,7 @@ from rest_framework.permissions import BasePermission
 
 from documents.api_lifecycle import error_messages
 from documents.models import Department
+from documents.permissions import restricted_ids
 
 from .. import numbering, retention
 from ..forms import ValuesInvalid
@@ -273,14 +274,45 @@ class RecordRetentionSerializer(serializers.Serializer):
     event_on = serializers.DateField(allow_null=True)
 
 
-class RecordSerializer(serializers.Serializer):
+FORM_RESTRICTED_HELP = (
+    "The form is a restricted document you may not open: its number and title "
+    "are left empty."
+)
+
+
+class FormNamedMixin:
+    """The form a record was filled on (fields ``form``, ``form_title`` and
+    ``form_restricted``), named unless it is a restricted document the user
+    may not open."""
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_form_restricted(self, record: Record) -> bool:
+        # Read once per form and response.
+        known = self.context.setdefault("restricted_forms", {})
+        if record.form_id not in known:
+            request = self.context.get("request")
+            user = getattr(request, "user", None)
+            known[record.form_id] = bool(restricted_ids(user, [record.form]))
+        return known[record.form_id]
+
+    @extend_schema_field(serializers.CharField())
+    def get_form(self, record: Record) -> str:
+        return "" if self.get_form_restricted(record) else record.form.number or ""
+
+    @extend_schema_field(serializers.CharField())
+    def get_form_title(self, record: Record) -> str:
+        return "" if self.get_form_restricted(record) else record.form_issue.title
+
+
+class RecordSerializer(FormNamedMixin, serializers.Serializer):
     """A record as listed: no values."""
 
     number = serializers.CharField()
-    form = serializers.CharField(source="form.number")
-    form_title = serializers.CharField(
-        source="form_issue.title", help_text="The form's title as issued."
+    form = serializers.SerializerMethodField(help_text="The form's number.")
+    form_title = serializers.SerializerMethodField(
+        help_text="The form's title as issued."
     )
+    form_restricted = serializers.SerializerMethodField(help_text=FORM_RESTRICTED_HELP)
     form_issue = serializers.CharField(
         source="form_issue.label", help_text="The issue the record was filled on."
     )
@@ -418,12 +450,13 @@ class RecordDetailSerializer(RecordSerializer):
         )
 
 
-class RecordStubSerializer(serializers.Serializer):
+class RecordStubSerializer(FormNamedMixin, serializers.Serializer):
     """What is kept of a destroyed record: enough to explain its number."""
 
     number = serializers.CharField()
-    form = serializers.CharField(source="form.number")
-    form_title = serializers.CharField(source="form_issue.title")
+    form = serializers.SerializerMethodField(help_text="The form's number.")
+    form_title = serializers.SerializerMethodField()
+    form_restricted = serializers.SerializerMethodField(help_text=FORM_RESTRICTED_HELP)
     form_issue = serializers.CharField(source="form_issue.label")
     date = serializers.DateField(source="record_date")
     department = serializers.CharField(source="department.name")

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from documents.lifecycle import DocumentKind, DocumentStatus
 from documents.models import Department, DocumentIssue, DocumentPage
+from documents.permissions import RESTRICTED_DOCUMENT, restricted_ids
 
 from .. import exports, numbering, permissions, retention, services
 from ..lifecycle import RecordStatus
@@ -91,6 +92,7 @@ class RecordFilters(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["form"].choices = _form_choices(user)
         self.fields["status"].choices = [("", _("All statuses")), *RecordStatus.choices]
         self.fields["retention"].choices = [("", _("Any")), *RETENTION_FILTERS]
@@ -111,11 +113,15 @@ class RecordFilters(forms.Form):
         if q:
             # Forms are few: find the ones whose title matches first, so the
             # records are searched on two indexed columns (number, form).
-            titled = list(
-                DocumentPage.objects.filter(
-                    kind=DocumentKind.FORM, title__icontains=q
-                ).values_list("pk", flat=True)[:MAX_TITLE_MATCHES]
+            forms_ = DocumentPage.objects.filter(
+                kind=DocumentKind.FORM, title__icontains=q
             )
+            if self.user is not None:
+                # Nor found by the title of a restricted form they may not open.
+                forms_ = forms_.exclude(
+                    pk__in=DocumentPage.objects.restricted_from(self.user).values("pk")
+                )
+            titled = list(forms_.values_list("pk", flat=True)[:MAX_TITLE_MATCHES])
             match = Q(number__startswith=numbering.normalise(q))
             if titled:
                 match |= Q(form_id__in=titled)
@@ -177,6 +183,8 @@ LIST_VALUES = (
     "created_by_name",
     "retention_until",
     "retention_class__kind",
+    "form_id",
+    "form__confidential",
     "form__number",
     "form__title",
     "form_issue__label",
@@ -246,8 +254,11 @@ def list_retention_state(kind: str, until, today) -> str:
     return retention.RetentionState.RUNNING
 
 
-def record_row(values: dict, today, *, labels: dict, url: str) -> dict:
-    """One row of the list (and of its export) from :data:`LIST_VALUES`."""
+def record_row(
+    values: dict, today, *, labels: dict, url: str, restricted=frozenset()
+) -> dict:
+    """One row of the list (and of its export) from :data:`LIST_VALUES`; a form
+    whose id is in ``restricted`` (the reader may not open it) is not named."""
     state = list_retention_state(
         values["retention_class__kind"], values["retention_until"], today
     )
@@ -259,11 +270,15 @@ def record_row(values: dict, today, *, labels: dict, url: str) -> dict:
     else:
         text = until.isoformat()
     status = values["status"]
+    form_restricted = values["form_id"] in restricted
     return {
         "number": values["number"],
         "url": url,
-        "form": values["form__number"] or "",
-        "title": values["form_issue__title"] or values["form__title"],
+        "form_restricted": form_restricted,
+        "form": "" if form_restricted else values["form__number"] or "",
+        "title": labels["restricted"]
+        if form_restricted
+        else values["form_issue__title"] or values["form__title"],
         "issue": values["form_issue__label"],
         "record_date": values["record_date"],
         "department": values["department__name"],
@@ -286,7 +301,14 @@ def _row_labels() -> dict[str, Any]:
         "status": {value: force_str(label) for value, label in RecordStatus.choices},
         "permanent": _("Permanent"),
         "pending": _("Pending event"),
+        "restricted": force_str(RESTRICTED_DOCUMENT),
     }
+
+
+def restricted_forms(user, rows) -> frozenset[int]:
+    """The forms of ``rows`` (:data:`LIST_VALUES`) that are restricted documents
+    ``user`` may not open; no query when none of them is restricted."""
+    return restricted_ids(user, {r["form_id"] for r in rows if r["form__confidential"]})
 
 
 def _url_maker():
@@ -306,9 +328,11 @@ def record_list(request):
     paginator = RowPaginator(queryset, PAGE_SIZE, sparse=filters.sparse)
     page_obj = paginator.get_page(request.GET.get("page"))
     labels, url = _row_labels(), _url_maker()
+    values = list(page_obj.object_list)
+    restricted = restricted_forms(request.user, values)
     rows = [
-        record_row(r, today, labels=labels, url=url(r["number"]))
-        for r in page_obj.object_list
+        record_row(r, today, labels=labels, url=url(r["number"]), restricted=restricted)
+        for r in values
     ]
     filter_query = urlencode(filters.query_items())
     return render(
@@ -332,8 +356,14 @@ def record_list(request):
 
 def _export_records(request, queryset, filters, today):
     labels, url = _row_labels(), _url_maker()
+    # Forms are few: the restricted ones the user may not open, read once.
+    restricted = frozenset(
+        DocumentPage.objects.filter(kind=DocumentKind.FORM)
+        .restricted_from(request.user)
+        .values_list("pk", flat=True)
+    )
     rows = (
-        record_row(r, today, labels=labels, url=url(r["number"]))
+        record_row(r, today, labels=labels, url=url(r["number"]), restricted=restricted)
         for r in queryset.values(*LIST_VALUES)[: exports.MAX_EXPORT_ROWS + 1].iterator(
             chunk_size=2000
         )

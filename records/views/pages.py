@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from documents.permissions import can_view_library
+from documents.permissions import can_view_library, restricted_ids
 
 from .. import numbering, permissions, services
 from ..forms import field_spec
@@ -58,6 +58,9 @@ def record_context(request, record: Record, **forms: Any) -> dict[str, Any]:
     today = services.company_today()
     context: dict[str, Any] = {
         "record": record,
+        # A restricted form the user may not open is not named (the record
+        # number still begins with its number, as the numbering rule says).
+        "form_restricted": bool(restricted_ids(user, [record.form])),
         "retention": retention_info(record, today),
         "library_link": can_view_library(user),
         "correction": {},
@@ -69,12 +72,15 @@ def record_context(request, record: Record, **forms: Any) -> dict[str, Any]:
     if record.is_destroyed:
         return context
     corrections = list(record.corrections.order_by("corrected_at", "id"))
-    related = (
+    related = list(
         Record.objects.visible_to(user)
         .filter(related_to=record)
         .select_related("form")
         .order_by("number")
     )
+    hidden_forms = restricted_ids(user, {r.form for r in related})
+    for other in related:
+        other.form_restricted = other.form_id in hidden_forms
     source_visible = (
         record.related_to_id is not None
         and Record.objects.visible_to(user).filter(pk=record.related_to_id).exists()
@@ -84,7 +90,7 @@ def record_context(request, record: Record, **forms: Any) -> dict[str, Any]:
     context.update(
         {
             "values": value_rows(record, corrections),
-            "related_records": list(related),
+            "related_records": related,
             "source_visible": source_visible,
             "can_fill": permissions.can_fill(user),
             "fill_related_url": (
