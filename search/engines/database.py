@@ -529,8 +529,8 @@ class DatabaseEngine:
                     .values_list("pk", flat=True)
                 )
             ranked = [(entry_id, s) for entry_id, s in best if entry_id in allowed]
-            # Whether every match of the group was read (None), or the most
-            # one left out may score.
+            # None when every match of the group was read; otherwise the
+            # highest score a match left out may have.
             unread = None if len(best) < read else best[-1][1]
             if len(ahead) + len(ranked) < wanted and unread is not None:
                 # ``where`` allows few of the best (a filter on the kind, say):
