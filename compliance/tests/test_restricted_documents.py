@@ -280,3 +280,26 @@ def test_closing_refusal_names_it_to_its_readers_only(people):
             nc_services.nonconformity_close(
                 user=people.mr, nonconformity=nc, note="无需纠正"
             )
+
+
+def test_linking_a_restricted_number_answers_as_if_none_existed(people, secret):
+    """A department manager who may link their own documents learns nothing
+    of a restricted number by trying it: the same answer as a free one."""
+    from django.contrib.messages import get_messages
+
+    url = clause_url("8.1")
+    factories.clause("8.1")
+    client = as_user(people.tech_manager)
+
+    def answer(number):
+        response = client.post(url, {"action": "link", "number": number}, follow=True)
+        assert response.status_code == 200
+        return [str(m) for m in get_messages(response.wsgi_request)]
+
+    assert answer(SECRET_NUMBER) == [f"No document is numbered {SECRET_NUMBER}."]
+    assert answer("B98") == ["No document is numbered B98."]
+    # Its readers link it.
+    response = as_user(people.controller).post(
+        url, {"action": "link", "number": SECRET_NUMBER}, follow=True
+    )
+    assert f"{SECRET_NUMBER} is traced to clause 8.1." in body(response)

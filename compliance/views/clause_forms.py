@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from documents import numbering
 from documents.models import DocumentPage
+from documents.permissions import can_read_document
 
 from ..lifecycle import ResponsibilityLevel
 
@@ -36,11 +37,19 @@ class DocumentLinkForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
     def clean_number(self) -> DocumentPage:
         raw = self.cleaned_data["number"]
         number = numbering.get_scheme().normalise(raw)
         document = DocumentPage.objects.filter(number=number).first()
-        if document is None:
+        if document is None or (
+            self.user is not None and not can_read_document(self.user, document)
+        ):
+            # (A restricted document one may not open answers as none: the
+            # error must not tell that the number exists.)
             raise forms.ValidationError(
                 _("No document is numbered %(number)s.") % {"number": number}
             )

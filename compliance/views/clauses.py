@@ -230,7 +230,7 @@ def _clause_post(request, clause: Clause):
     user, action = request.user, request.POST.get("action", "")
     try:
         if action == "link":
-            form = DocumentLinkForm(request.POST)
+            form = DocumentLinkForm(request.POST, user=user)
             if form.is_valid():
                 document = form.cleaned_data["number"]
                 services.document_link(
