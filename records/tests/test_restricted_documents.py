@@ -146,3 +146,26 @@ def test_records_api_names_the_form_to_its_readers_only(
         assert answer["form_restricted"] is not named
         assert answer["form_title"] == (TITLE if named else "")
         assert answer["form"] == ("D0209" if named else "")
+
+
+@pytest.mark.parametrize("username, named", [("staff", False), ("controller", True)])
+def test_disposal_queue_names_the_form_to_its_readers_only(users, username, named):
+    """A record of 技术部 on the restricted form, past its retention: 技术部's
+    archive keeper (staff) sees it in the queue as a restricted document,
+    document control (a reader) by its form's title."""
+    factories.form()
+    secret = factories.form("D0209", TITLE, dept_name="行政部")
+    access.document_set_access(
+        user=users["controller"],
+        document=secret,
+        confidential=True,
+        reader_departments=[],
+    )
+    tech = doc_factories.department("技术部")
+    old = factories.record(
+        users["controller"], secret, department=tech, record_date=date(2020, 1, 10)
+    )
+    html = page(users[username], reverse("records:disposal_queue"))
+    assert old.number in html
+    assert (TITLE in html) is named
+    assert (PLACEHOLDER in html) is not named

@@ -24,7 +24,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from documents.permissions import department_of, is_department_head
+from documents.permissions import department_of, is_department_head, restricted_ids
 
 from .. import permissions, retention, services
 from ..lifecycle import (
@@ -175,6 +175,9 @@ def disposal_queue(request):
     more = len(records) > QUEUE_SHOWN
     records = records[:QUEUE_SHOWN]
     open_requests = _open_request_of(records)
+    # A restricted form the user may not open is not named (by id: the queue
+    # loads only the form's number).
+    hidden_forms = restricted_ids(user, {record.form_id for record in records})
     rows = []
     detail = reverse("records:detail", kwargs={"number": "NUMBER0"})
     for record in records:
@@ -183,6 +186,7 @@ def disposal_queue(request):
                 "record": record,
                 "url": detail.replace("NUMBER0", quote(record.number)),
                 "request": open_requests.get(record.pk),
+                "form_restricted": record.form_id in hidden_forms,
                 "selectable": record.status == RecordStatus.ACTIVE
                 and not record.legal_hold,
                 "checked": record.pk in typed["records"],

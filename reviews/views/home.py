@@ -14,9 +14,13 @@ Everyone in the company reads these pages; a customer representative gets a
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from documents.permissions import restricted_ids
 
 from .. import panels, permissions, services
 from ..forms import ActionFilters
@@ -92,10 +96,16 @@ def actions(request):
         outputs = outputs.filter(department=department)
     if number:
         outputs = outputs.filter(review__number=number)
+    outputs = list(outputs)
+    # A restricted document the user may not open is not named nor linked to.
+    hidden = restricted_ids(request.user, {o.document for o in outputs})
     rows = []
     counts = {"open": 0, "overdue": 0, "all": 0}
     for output in outputs:
         state = output_state(output, today=today)
+        document_restricted = output.document_id in hidden
+        if document_restricted:
+            state = replace(state, url="")
         counts["all"] += 1
         counts["open"] += state.is_open
         counts["overdue"] += state.overdue
@@ -108,7 +118,10 @@ def actions(request):
                 "output": output,
                 "state": state,
                 "owner": output.owner.get_full_name() or output.owner.get_username(),
-                "document_url": output.document.url if output.document_id else "",
+                "document_restricted": document_restricted,
+                "document_url": output.document.url
+                if output.document_id and not document_restricted
+                else "",
             }
         )
     return render(

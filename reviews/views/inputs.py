@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from documents.models import Department
+from documents.permissions import RESTRICTED_DOCUMENT, restricted_numbers
 from records.views.common import attachment_response
 
 from .. import permissions, services
@@ -358,9 +359,10 @@ def _scalar(value) -> str:
     return str(value)
 
 
-def _facts(summary) -> list[dict[str, Any]]:
+def _facts(summary, hidden: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """The summary's numbers as (label, value); a dict as a list of its
-    entries; the coverage list is shown as a table elsewhere."""
+    entries; the coverage list is shown as a table elsewhere. A form among
+    ``by_form`` whose number is in ``hidden`` is not named."""
     if not isinstance(summary, dict):
         return []
     facts = []
@@ -376,7 +378,12 @@ def _facts(summary) -> list[dict[str, Any]]:
                     "key": key,
                     "label": label,
                     "items": [
-                        {"label": name, "value": _scalar(v)}
+                        {
+                            "label": RESTRICTED_DOCUMENT
+                            if key == "by_form" and _form_number(name) in hidden
+                            else name,
+                            "value": _scalar(v),
+                        }
                         for name, v in count_items(key, value)
                     ],
                 }
@@ -394,17 +401,37 @@ class Col:
 
 
 def _table(
-    title, columns: list[Col], rows, *, flag: str = "overdue", testid: str = ""
+    title,
+    columns: list[Col],
+    rows,
+    *,
+    flag: str = "overdue",
+    testid: str = "",
+    hidden: frozenset[str] = frozenset(),
 ) -> dict[str, Any] | None:
+    """A pack table. A row whose document ``number`` is in ``hidden`` (a
+    restricted document the reader may not open) shows the placeholder: no
+    number, title or link; the snapshot itself is left as it was."""
     if not isinstance(rows, list) or not rows:
         return None
     body = []
     for row in rows:
         if not isinstance(row, dict):
             continue
+        restricted = bool(hidden) and row.get("number") in hidden
         cells = []
         for col in columns:
             value = row.get(col.key)
+            if restricted and col.key in ("number", "title"):
+                cells.append(
+                    {
+                        "value": "—",
+                        "url": "",
+                        "kind": "restricted" if col.key == "number" else "",
+                        "heading": col.heading,
+                    }
+                )
+                continue
             cell = {
                 "value": _scalar(value),
                 "url": "",
@@ -448,7 +475,37 @@ def _doc_columns() -> list[Col]:
     ]
 
 
-def _section_tables(code: str, section: dict) -> list[dict[str, Any]]:
+def _form_number(label: str) -> str:
+    """The form's number in a ``by_form`` key ("number title")."""
+    return str(label).split(" ", 1)[0]
+
+
+DOCUMENT_TABLES = ("rows_issued", "rows_reviews_overdue", "rows_recalls_overdue")
+
+
+def pack_document_numbers(data) -> set[str]:
+    """The document numbers the pack's snapshot names: the documents tables
+    and the forms of the records past retention."""
+    sections = data.get("sections") if isinstance(data, dict) else None
+    numbers: set[str] = set()
+    for section in sections if isinstance(sections, list) else []:
+        if not isinstance(section, dict):
+            continue
+        for key in DOCUMENT_TABLES:
+            rows = section.get(key)
+            for row in rows if isinstance(rows, list) else []:
+                if isinstance(row, dict) and row.get("number"):
+                    numbers.add(str(row["number"]))
+        summary = section.get("summary")
+        by_form = summary.get("by_form") if isinstance(summary, dict) else None
+        if isinstance(by_form, dict):
+            numbers.update(_form_number(k) for k in by_form)
+    return numbers
+
+
+def _section_tables(
+    code: str, section: dict, hidden: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
     rows = section.get("rows")
     summary = section.get("summary") if isinstance(section.get("summary"), dict) else {}
     tables: list[dict[str, Any] | None] = []
@@ -558,7 +615,7 @@ def _section_tables(code: str, section: dict) -> list[dict[str, Any]]:
             )
         )
     elif code == "documents":
-        for key, title in (
+        for key, title in (  # DOCUMENT_TABLES
             ("rows_issued", _("Issued in the period")),
             ("rows_reviews_overdue", _("Reviews overdue")),
             ("rows_recalls_overdue", _("Recalls overdue")),
@@ -570,6 +627,7 @@ def _section_tables(code: str, section: dict) -> list[dict[str, Any]]:
                     section.get(key),
                     flag="_none",
                     testid=f"pack-{key}",
+                    hidden=hidden,
                 )
             )
     elif isinstance(rows, list) and rows:
@@ -625,9 +683,12 @@ def _pack_inputs(review: Review, inputs) -> list[dict[str, Any]]:
     return result
 
 
-def pack_sections(review: Review, data) -> list[dict[str, Any]]:
+def pack_sections(
+    review: Review, data, hidden: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
     """The pack's sections ready for the page; an older or partial pack
-    shows what it has."""
+    shows what it has. The documents whose numbers are in ``hidden`` are
+    shown as restricted (see :func:`pack_document_numbers`)."""
     sections = data.get("sections") if isinstance(data, dict) else None
     if not isinstance(sections, list):
         return []
@@ -648,8 +709,8 @@ def pack_sections(review: Review, data) -> list[dict[str, Any]]:
                 ),
                 "source_url": safe_url(section.get("source_url")),
                 "compiled": bool(section.get("compiled")),
-                "facts": _facts(section.get("summary")),
-                "tables": _section_tables(code, section),
+                "facts": _facts(section.get("summary"), hidden),
+                "tables": _section_tables(code, section, hidden),
                 "inputs": _pack_inputs(review, section.get("inputs")),
                 "missing": [str(m) for m in missing]
                 if isinstance(missing, list)
@@ -706,7 +767,11 @@ def pack_detail(request, number):
                 }
                 for p in packs
             ],
-            "sections": pack_sections(review, data),
+            # The snapshot is a record and stays as it is: a restricted
+            # document the reader may not open is not named on the page.
+            "sections": pack_sections(
+                review, data, restricted_numbers(user, pack_document_numbers(data))
+            ),
             "period": period if isinstance(period, dict) else {},
             "compiled_on": data.get("compiled_on") if isinstance(data, dict) else "",
             "can_compile": can_compile,

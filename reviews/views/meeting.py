@@ -5,6 +5,7 @@ the user may not take a 403."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from documents.permissions import restricted_ids
 from records.views.common import split_errors
 
 from .. import permissions, services
@@ -167,10 +169,19 @@ def _outputs(review: Review):
     ).order_by("seq")
 
 
-def _row(output: ReviewOutput, user, today) -> dict[str, Any]:
+def _row(
+    output: ReviewOutput, user, today, hidden: frozenset[int] = frozenset()
+) -> dict[str, Any]:
+    """``hidden``: the ids of the restricted documents ``user`` may not open;
+    such an output's document is not named nor linked to."""
+    state = output_state(output, today=today)
+    document_restricted = output.document_id in hidden
+    if document_restricted:
+        state = replace(state, url="")
     return {
         "output": output,
-        "state": output_state(output, today=today),
+        "state": state,
+        "document_restricted": document_restricted,
         "own_status": not output.nonconformity_id and not output.change_request_id,
         "actions": [
             action for action in OUTPUT_ACTION_FORMS if _offered(user, output, action)
@@ -215,7 +226,9 @@ def output_list(request, number):
         status = 200
     else:
         return HttpResponseNotAllowed(["GET", "POST"])
-    rows = [_row(output, user, today) for output in _outputs(review)]
+    outputs = list(_outputs(review))
+    hidden = restricted_ids(user, {o.document for o in outputs})
+    rows = [_row(output, user, today, hidden) for output in outputs]
     return render(
         request,
         "reviews/outputs.html",
