@@ -72,12 +72,19 @@ from ..models import Review
 from ._actions import previous_actions
 from ._audits import audits
 from ._common import Period
-from ._documents import documents, records
+from ._documents import by_form_number, documents, pack_document_numbers, records
 from ._inputs import inputs_by_section
 from ._measures import objectives, performance
 from ._nonconformities import clause_group, nonconformities
 
-__all__ = ["COMPILERS", "PACK_SCHEMA", "clause_group", "compile_pack"]
+__all__ = [
+    "COMPILERS",
+    "PACK_SCHEMA",
+    "by_form_number",
+    "clause_group",
+    "compile_pack",
+    "pack_document_numbers",
+]
 
 PACK_SCHEMA = 1
 

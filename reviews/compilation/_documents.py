@@ -13,7 +13,7 @@ from records.models import Record
 
 from ._common import Period, name
 
-__all__ = ["documents", "records"]
+__all__ = ["by_form_number", "documents", "pack_document_numbers", "records"]
 
 
 def _document_url(number: str | None) -> str:
@@ -142,3 +142,37 @@ def records(period: Period) -> dict[str, Any]:
         },
         "rows": [],
     }
+
+
+# --- Reading a snapshot ------------------------------------------------------------
+
+
+def by_form_number(label: str) -> str:
+    """The form's number in a key of the records' ``by_form`` ("number title",
+    see :func:`records`)."""
+    return str(label).split(" ", 1)[0]
+
+
+DOCUMENT_TABLES = ("rows_issued", "rows_reviews_overdue", "rows_recalls_overdue")
+
+
+def pack_document_numbers(data) -> set[str]:
+    """The document numbers a pack's snapshot (``Pack.data``) names: the
+    documents tables (:func:`documents`) and the forms of the records past
+    retention (:func:`records`). A page showing the pack asks which of them
+    its reader may not open."""
+    sections = data.get("sections") if isinstance(data, dict) else None
+    numbers: set[str] = set()
+    for section in sections if isinstance(sections, list) else []:
+        if not isinstance(section, dict):
+            continue
+        for key in DOCUMENT_TABLES:
+            rows = section.get(key)
+            for row in rows if isinstance(rows, list) else []:
+                if isinstance(row, dict) and row.get("number"):
+                    numbers.add(str(row["number"]))
+        summary = section.get("summary")
+        by_form = summary.get("by_form") if isinstance(summary, dict) else None
+        if isinstance(by_form, dict):
+            numbers.update(by_form_number(k) for k in by_form)
+    return numbers

@@ -29,6 +29,7 @@ from documents.permissions import RESTRICTED_DOCUMENT, restricted_numbers
 from records.views.common import attachment_response
 
 from .. import permissions, services
+from ..compilation import by_form_number, pack_document_numbers
 from ..compilation.labels import SUMMARY_LABELS, count_items
 from ..input_forms import (
     ATTACHMENT_ACCEPT,
@@ -380,7 +381,7 @@ def _facts(summary, hidden: frozenset[str] = frozenset()) -> list[dict[str, Any]
                     "items": [
                         {
                             "label": RESTRICTED_DOCUMENT
-                            if key == "by_form" and _form_number(name) in hidden
+                            if key == "by_form" and by_form_number(name) in hidden
                             else name,
                             "value": _scalar(v),
                         }
@@ -473,34 +474,6 @@ def _doc_columns() -> list[Col]:
         Col("revision", _("Revision")),
         Col("date", _("Date")),
     ]
-
-
-def _form_number(label: str) -> str:
-    """The form's number in a ``by_form`` key ("number title")."""
-    return str(label).split(" ", 1)[0]
-
-
-DOCUMENT_TABLES = ("rows_issued", "rows_reviews_overdue", "rows_recalls_overdue")
-
-
-def pack_document_numbers(data) -> set[str]:
-    """The document numbers the pack's snapshot names: the documents tables
-    and the forms of the records past retention."""
-    sections = data.get("sections") if isinstance(data, dict) else None
-    numbers: set[str] = set()
-    for section in sections if isinstance(sections, list) else []:
-        if not isinstance(section, dict):
-            continue
-        for key in DOCUMENT_TABLES:
-            rows = section.get(key)
-            for row in rows if isinstance(rows, list) else []:
-                if isinstance(row, dict) and row.get("number"):
-                    numbers.add(str(row["number"]))
-        summary = section.get("summary")
-        by_form = summary.get("by_form") if isinstance(summary, dict) else None
-        if isinstance(by_form, dict):
-            numbers.update(_form_number(k) for k in by_form)
-    return numbers
 
 
 def _section_tables(
@@ -615,7 +588,7 @@ def _section_tables(
             )
         )
     elif code == "documents":
-        for key, title in (  # DOCUMENT_TABLES
+        for key, title in (  # compilation._documents.DOCUMENT_TABLES
             ("rows_issued", _("Issued in the period")),
             ("rows_reviews_overdue", _("Reviews overdue")),
             ("rows_recalls_overdue", _("Recalls overdue")),
